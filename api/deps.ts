@@ -1,0 +1,11 @@
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../infra/db';
+import type { Logger } from '../infra/logger';
+
+/** What the API's use cases need; built once per process by the entry point. */
+export interface AppDeps {
+  prisma: PrismaClient;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+}

@@ -1,0 +1,54 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { BUSINESS_PROBLEMS, isBusinessProblemCode } from '../../shared';
+import type { Logger } from '../../infra/logger';
+import { AppError, PROBLEM_CONTENT_TYPE, problems } from './problem';
+
+/** Maps anything thrown by a route to one problem+json response. */
+function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  // A workflow update refused by its validator or handler: a business rule, with its own status.
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    const code = err.cause.type;
+    if (isBusinessProblemCode(code)) {
+      const p = BUSINESS_PROBLEMS[code];
+      return new AppError(p.status, code, p.title, err.cause.message);
+    }
+  }
+  if (err instanceof WorkflowNotFoundError) return problems.notFound('case');
+  // Errors from express.json(): bad JSON, a body too large, an unsupported charset.
+  const e = err as { type?: string; status?: number };
+  if (e?.type === 'entity.too.large') return problems.tooLarge();
+  if (e?.type === 'entity.parse.failed') return problems.badRequest('The body is not valid JSON');
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return problems.badRequest((err as Error).message);
+  }
+  return null;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const known = toAppError(err);
+    const requestId = String(req.id);
+    if (!known) {
+      logger.error({ err, requestId }, 'unhandled error');
+    }
+    const problem = known
+      ? known.toProblem(req.originalUrl, requestId)
+      : {
+          type: 'urn:programme-flow:problem:InternalError',
+          title: 'Internal error',
+          status: 500,
+          detail: 'Something went wrong on our side; quote the request id when reporting it',
+          instance: req.originalUrl,
+          code: 'InternalError',
+          requestId,
+        };
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError(404, 'NotFound', 'Not found', `No route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,99 @@
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { z } from 'zod';
+import type { Actor, Role } from '../../shared';
+import { authenticate } from '../auth/authenticate';
+import type { AppDeps } from '../deps';
+import { problems } from './problem';
+
+type Schema = z.ZodType;
+type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export interface RouteContext<P, Q, B, A> {
+  params: P;
+  query: Q;
+  body: B;
+  actor: A;
+  requestId: string;
+  deps: AppDeps;
+}
+
+type Auth = 'public' | readonly Role[];
+
+/**
+ * A route declares, in one place, who may call it and what it accepts. The same declarations drive
+ * authentication, validation and (later) the OpenAPI document and the authorisation matrix.
+ */
+export interface RouteSpec<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined, A extends Auth, R> {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  path: string;
+  summary: string;
+  /** 'public' routes need no credentials; otherwise the roles allowed to call it. */
+  auth: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success status; 200 by default. */
+  status?: number;
+  handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, A extends 'public' ? null : Actor>) => Promise<R>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteSpec<any, any, any, Auth, any>;
+
+export function defineRoute<
+  A extends Auth,
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  R = unknown,
+>(spec: RouteSpec<P, Q, B, A, R>): AnyRoute {
+  return spec as AnyRoute;
+}
+
+function parse(schema: Schema | undefined, value: unknown, where: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw problems.validation(
+      result.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })),
+    );
+  }
+  return result.data;
+}
+
+/** JSON with bigint money fields written as plain integers (fen fit in a double up to 2^53). */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
+}
+
+export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: AppDeps): void {
+  for (const route of routes) {
+    router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        let actor: Actor | null = null;
+        if (route.auth !== 'public') {
+          actor = await authenticate(deps.prisma, req.headers.authorization);
+          if (!route.auth.includes(actor.role)) throw problems.forbidden();
+        }
+        if (route.body && !req.is('application/json')) throw problems.unsupportedMediaType();
+        const ctx: RouteContext<unknown, unknown, unknown, Actor | null> = {
+          params: parse(route.params, req.params, 'params'),
+          query: parse(route.query, req.query, 'query'),
+          body: parse(route.body, req.body, 'body'),
+          actor,
+          requestId: String(req.id),
+          deps,
+        };
+        const result = await route.handler(ctx as never);
+        const status = route.status ?? 200;
+        if (result === undefined || status === 204) {
+          res.status(status === 200 ? 204 : status).end();
+        } else {
+          res.status(status).type('application/json').send(toJson(result));
+        }
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+}

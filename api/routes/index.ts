@@ -1,0 +1,8 @@
+import type { AnyRoute } from '../http/route';
+import { applicationRoutes } from './applications';
+import { healthRoutes } from './health';
+import { programmeRoutes } from './programmes';
+import { userRoutes } from './users';
+
+/** Every route of the API. */
+export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes, ...programmeRoutes, ...applicationRoutes];

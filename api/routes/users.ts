@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { ROLES } from '../../shared';
+import { defineRoute } from '../http/route';
+import { createUser, getMe, issueApiKey, newUserSchema, revokeApiKey } from '../use-cases/users';
+
+export const userRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/me',
+    summary: 'The calling user',
+    auth: ROLES,
+    handler: ({ deps, actor }) => getMe(deps.prisma, actor),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users',
+    summary: 'Create a user with a role and a first API key (shown once)',
+    auth: ['admin'],
+    body: newUserSchema,
+    status: 201,
+    handler: ({ deps, actor, body, requestId }) => createUser(deps.prisma, actor, body, requestId),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users/:id/api-keys',
+    summary: 'Issue another API key for a user (shown once)',
+    auth: ['admin'],
+    params: z.strictObject({ id: z.uuid() }),
+    body: z.strictObject({ label: z.string().trim().min(1).max(100) }),
+    status: 201,
+    handler: ({ deps, actor, params, body, requestId }) => issueApiKey(deps.prisma, actor, params.id, body.label, requestId),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api-keys/:keyId',
+    summary: 'Revoke an API key (your own, or any as an administrator)',
+    auth: ROLES,
+    params: z.strictObject({ keyId: z.string().regex(/^[0-9a-f]{16}$/) }),
+    handler: ({ deps, actor, params, requestId }) => revokeApiKey(deps.prisma, actor, params.keyId, requestId),
+  }),
+];

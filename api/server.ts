@@ -1,0 +1,56 @@
+// `npm run api`: the API as its own process, against TEMPORAL_ADDRESS. The app itself is api/app.ts.
+import http from 'node:http';
+import type { Express } from 'express';
+import { loadConfigOrExit } from '../infra/config';
+import { createPrismaClient } from '../infra/db';
+import { createLogger } from '../infra/logger';
+import { migrateDatabase } from '../infra/migrate';
+import { connectClient } from '../infra/temporal';
+import { createApp } from './app';
+import { ensureAdmin } from './use-cases/users';
+
+/** Listens and resolves once the port is bound. */
+export function listen(app: Express, host: string, port: number): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer(app);
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+async function main() {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL, 'api');
+  await migrateDatabase(config.DATABASE_URL);
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  if (config.BOOTSTRAP_ADMIN_EMAIL) {
+    await ensureAdmin(prisma, { email: config.BOOTSTRAP_ADMIN_EMAIL, apiKey: config.BOOTSTRAP_ADMIN_API_KEY });
+  }
+  const temporal = await connectClient(config);
+  const app = createApp({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger });
+  const server = await listen(app, config.HOST, config.PORT);
+  logger.info(`API listening on http://${config.HOST}:${config.PORT}`);
+
+  const stop = async () => {
+    logger.info('API stopping');
+    await closeServer(server);
+    await temporal.connection.close();
+    await prisma.$disconnect();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { isWellFormedApiKey } from '../api/auth/api-keys';
+import { APPLICATIONS_TASK_QUEUE } from '../shared';
+
+const optionalPath = z.string().min(1).optional();
+
+/** Every environment variable the system reads. Documented in README.md. */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^file:/, 'DATABASE_URL must be a SQLite URL such as file:./data/app.db')
+      .default('file:./data/app.db'),
+    DATA_DIR: z.string().min(1).default('data'),
+
+    // Temporal. Without TEMPORAL_ADDRESS, `npm start` runs the embedded dev server.
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default(APPLICATIONS_TASK_QUEUE),
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
+    TEMPORAL_TLS_CERT_PATH: optionalPath,
+    TEMPORAL_TLS_KEY_PATH: optionalPath,
+    TEMPORAL_TLS_CA_PATH: optionalPath,
+    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+    TEMPORAL_CLI_PATH: optionalPath,
+    TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+    TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+
+    // First administrator, created at start-up when no administrator exists yet.
+    BOOTSTRAP_ADMIN_EMAIL: z.string().email().optional(),
+    BOOTSTRAP_ADMIN_API_KEY: z
+      .string()
+      .refine(isWellFormedApiKey, 'must look like pf_<16 hex>_<43 base64url chars>; `npm run admin:create` prints one')
+      .optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_TLS_CERT_PATH'],
+        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
+      });
+    }
+    if (Boolean(env.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(env.BOOTSTRAP_ADMIN_API_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOOTSTRAP_ADMIN_EMAIL'],
+        message: 'BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_API_KEY must be set together',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof envSchema> & { databaseFile: string };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates the environment once, at start-up. Throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const databaseFile = path.resolve(parsed.data.DATABASE_URL.slice('file:'.length));
+  return { ...parsed.data, databaseFile };
+}
+
+/** For entry points: load the configuration or exit with a clear message. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

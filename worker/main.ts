@@ -1,0 +1,30 @@
+// `npm run worker`: the worker as its own process, against TEMPORAL_ADDRESS.
+import { loadConfigOrExit } from '../infra/config';
+import { createPrismaClient } from '../infra/db';
+import { createLogger } from '../infra/logger';
+import { connectWorker } from '../infra/temporal';
+import { createWorker } from './worker';
+
+async function main() {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL, 'worker');
+  const prisma = createPrismaClient(config.DATABASE_URL);
+  const connection = await connectWorker(config);
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    prisma,
+  });
+  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  // The SDK shuts the worker down on SIGINT/SIGTERM, letting running tasks finish.
+  await worker.run();
+  await connection.close();
+  await prisma.$disconnect();
+  logger.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
