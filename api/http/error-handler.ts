@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { BUSINESS_PROBLEMS, isBusinessProblemCode } from '../../shared';
+import { isBusinessProblemCode } from '../../shared';
 import type { Logger } from '../../infra/logger';
 import { AppError, PROBLEM_CONTENT_TYPE, problems } from './problem';
 
@@ -11,10 +11,7 @@ function toAppError(err: unknown): AppError | null {
   // A workflow update refused by its validator or handler: a business rule, with its own status.
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const code = err.cause.type;
-    if (isBusinessProblemCode(code)) {
-      const p = BUSINESS_PROBLEMS[code];
-      return new AppError(p.status, code, p.title, err.cause.message);
-    }
+    if (isBusinessProblemCode(code)) return problems.business(code, err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return problems.notFound('case');
   // Errors from express.json(): bad JSON, a body too large, an unsupported charset.

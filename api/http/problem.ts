@@ -1,3 +1,5 @@
+import { BUSINESS_PROBLEMS, type BusinessProblemCode } from '../../shared';
+
 /**
  * Errors as RFC 9457 problem details. Every error response of the API has this shape, with a stable
  * machine-readable `code` (also the last segment of `type`).
@@ -51,7 +53,9 @@ export const problems = {
     new AppError(401, 'Unauthenticated', 'Authentication required', detail),
   forbidden: (detail = 'Your role does not allow this action') => new AppError(403, 'Forbidden', 'Forbidden', detail),
   notFound: (what = 'resource') => new AppError(404, 'NotFound', 'Not found', `No such ${what}`),
-  conflict: (code: string, title: string, detail: string) => new AppError(409, code, title, detail),
+  /** A business-rule violation, with the status and title the shared module gives it. */
+  business: (code: BusinessProblemCode, detail: string) =>
+    new AppError(BUSINESS_PROBLEMS[code].status, code, BUSINESS_PROBLEMS[code].title, detail),
   unsupportedMediaType: () =>
     new AppError(415, 'UnsupportedMediaType', 'Unsupported media type', 'Send the body as application/json'),
   tooLarge: () => new AppError(413, 'PayloadTooLarge', 'Payload too large', 'The request body is too large'),

@@ -4,6 +4,8 @@ import type { Prisma } from '../../generated/prisma/client';
 import {
   type Actor,
   APPLICATION_STAGES,
+  type ApplicationStage,
+  WITHDRAWABLE_STAGES,
   type ApplicationView,
   type ApplicationWorkflowInput,
   applicationViewQuery,
@@ -84,7 +86,7 @@ export async function updateDraft(
     // The stage condition makes the edit lose cleanly against a submission that lands first.
     const { count } = await tx.application.updateMany({ where: { id, stage: 'draft' }, data: patch });
     if (count === 0) {
-      throw problems.conflict('WrongStage', 'The case is not in a stage that allows this action', 'Only a draft can be edited');
+      throw problems.business('WrongStage', 'Only a draft can be edited');
     }
     const after = await tx.application.findUniqueOrThrow({ where: { id } });
     await writeAudit(tx, { actor, action: 'application.edit', targetType: 'application', targetId: id, before: present(before), after: present(after), requestId });
@@ -101,9 +103,16 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, requestId:
   const app = await loadVisible(deps, actor, id);
   if (app.applicantId !== actor.id) throw problems.notFound('application');
   if (app.stage !== 'draft') {
-    throw problems.conflict('WrongStage', 'The case is not in a stage that allows this action', `The application is already ${app.stage}`);
+    throw problems.business('WrongStage', `The application is already ${app.stage}`);
   }
   const programme = await deps.prisma.programme.findUniqueOrThrow({ where: { id: app.programmeId } });
+  // Checked here too, so that a refused submission starts no workflow; the workflow's validator
+  // decides for a submission that races the deadline.
+  const now = new Date();
+  if (now < programme.opensAt || now >= programme.closesAt) {
+    const when = now < programme.opensAt ? `opens at ${programme.opensAt.toISOString()}` : `closed at ${programme.closesAt.toISOString()}`;
+    throw problems.business('CallNotOpen', `The call ${when}`);
+  }
   const input: ApplicationWorkflowInput = {
     applicationId: app.id,
     applicantId: app.applicantId,
@@ -128,8 +137,8 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, requestId:
 
 export async function withdraw(deps: AppDeps, actor: Actor, id: string, reason: string, requestId: string) {
   const app = await loadVisible(deps, actor, id);
-  if (!app.workflowId) {
-    throw problems.conflict('WrongStage', 'The case is not in a stage that allows this action', 'A draft has nothing to withdraw');
+  if (!app.workflowId || !WITHDRAWABLE_STAGES.includes(app.stage as ApplicationStage)) {
+    throw problems.business('WrongStage', `An application that is ${app.stage} cannot be withdrawn`);
   }
   return deps.temporal.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, { args: [{ actor, reason, requestId }] });
 }

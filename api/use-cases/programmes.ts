@@ -49,7 +49,7 @@ export async function createProgramme(prisma: PrismaClient, actor: Actor, input:
     return present(created);
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      throw problems.conflict('AlreadyExists', 'The resource already exists', `A programme with code ${input.code} exists`);
+      throw problems.business('AlreadyExists', `A programme with code ${input.code} exists`);
     }
     throw err;
   }

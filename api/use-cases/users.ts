@@ -36,7 +36,7 @@ export async function createUser(
     return { user: publicUser(user), apiKey: key.key };
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      throw problems.conflict('AlreadyExists', 'The resource already exists', `A user with email ${input.email} exists`);
+      throw problems.business('AlreadyExists', `A user with email ${input.email} exists`);
     }
     throw err;
   }

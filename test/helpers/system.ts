@@ -1,0 +1,84 @@
+import type http from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../api/app';
+import { closeServer, listen } from '../../api/server';
+import { createUser, ensureAdmin } from '../../api/use-cases/users';
+import { createLogger } from '../../infra/logger';
+import type { Role } from '../../shared';
+import { type TestDatabase, freshDatabase } from './db';
+import { NativeConnection, devServerAddress, startWorker } from './temporal';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A running system for one test file: its own database, worker and API, on the shared dev server. */
+export interface TestSystem {
+  baseUrl: string;
+  db: TestDatabase;
+  client: Client;
+  taskQueue: string;
+  adminKey: string;
+  /** Creates a user with a role and returns its id and API key. */
+  user(role: Role, email?: string): Promise<{ id: string; key: string }>;
+  /** Calls the API over HTTP with a key (or none). */
+  call<T = any>(method: string, path: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  stop(): Promise<void>;
+}
+
+let emails = 0;
+
+export async function startSystem(): Promise<TestSystem> {
+  const db = freshDatabase();
+  const address = devServerAddress();
+  const workerConnection = await NativeConnection.connect({ address });
+  const worker = await startWorker(workerConnection, db.prisma);
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const app = createApp({ prisma: db.prisma, temporal: client, taskQueue: worker.taskQueue, logger: createLogger('silent') });
+  const server: http.Server = await listen(app, '127.0.0.1', 0);
+  const { port } = server.address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const admin = await ensureAdmin(db.prisma, {});
+
+  const call: TestSystem['call'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(baseUrl + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
+  };
+
+  return {
+    baseUrl,
+    db,
+    client,
+    taskQueue: worker.taskQueue,
+    adminKey: admin.apiKey!,
+    async user(role, email = `${role}-${++emails}-${Date.now()}@example.cn`) {
+      const { user, apiKey } = await createUser(db.prisma, null, { email, displayName: `${role} ${emails}`, role });
+      return { id: user.id, key: apiKey };
+    },
+    call,
+    async stop() {
+      await closeServer(server);
+      await worker.stop();
+      await connection.close();
+      await workerConnection.close();
+      await db.close();
+    },
+  };
+}
