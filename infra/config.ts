@@ -37,23 +37,13 @@ const envSchema = z
       .string()
       .refine(isWellFormedApiKey, 'must look like pf_<16 hex>_<43 base64url chars>; `npm run admin:create` prints one')
       .optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TEMPORAL_TLS_CERT_PATH'],
-        message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
-      });
-    }
-    if (Boolean(env.BOOTSTRAP_ADMIN_EMAIL) !== Boolean(env.BOOTSTRAP_ADMIN_API_KEY)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['BOOTSTRAP_ADMIN_EMAIL'],
-        message: 'BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_API_KEY must be set together',
-      });
-    }
   });
+
+/** Variables that only make sense together; checked on the raw environment so that every problem is named at once. */
+const PAIRS = [
+  ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH'],
+  ['BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_API_KEY'],
+] as const;
 
 export type Config = z.infer<typeof envSchema> & { databaseFile: string };
 
@@ -64,8 +54,13 @@ export class ConfigError extends Error {
 /** Validates the environment once, at start-up. Throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+  const lines = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+  for (const [a, b] of PAIRS) {
+    if (Boolean(env[a]) !== Boolean(env[b])) lines.push(`  ${a}, ${b}: set both or neither`);
+  }
+  if (!parsed.success || lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const databaseFile = path.resolve(parsed.data.DATABASE_URL.slice('file:'.length));

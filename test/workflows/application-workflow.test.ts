@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { applicationViewQuery, submitUpdate, withdrawUpdate } from '../../shared';
 import type { ApplicationWorkflowInput } from '../../shared';
+import type { applicationWorkflow } from '../../workflows';
 import { type TestDatabase, freshDatabase } from '../helpers/db';
 import { DAY } from '../helpers/fixtures';
 import { seedApplication } from '../helpers/seed';
@@ -30,7 +31,7 @@ async function startCase(closesInDays: number) {
     opensAt: new Date(now - DAY),
     closesAt: new Date(now + closesInDays * DAY),
   });
-  const handle = await env.client.workflow.start('applicationWorkflow', {
+  const handle = await env.client.workflow.start<typeof applicationWorkflow>('applicationWorkflow', {
     workflowId: input.applicationId,
     taskQueue: worker.taskQueue,
     args: [input],
@@ -85,7 +86,7 @@ it('rejects an update from someone other than the applicant before it enters his
 it('refuses a submission before the call opens, in the validator', async () => {
   const now = await env.currentTimeMs();
   const input = await seedApplication(db.prisma, { opensAt: new Date(now + 5 * DAY), closesAt: new Date(now + 30 * DAY) });
-  const handle = await env.client.workflow.start('applicationWorkflow', {
+  const handle = await env.client.workflow.start<typeof applicationWorkflow>('applicationWorkflow', {
     workflowId: input.applicationId,
     taskQueue: worker.taskQueue,
     args: [input],

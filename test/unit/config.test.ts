@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from '../../infra/config';
+
+describe('configuration', () => {
+  it('has working defaults for the embedded system', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, DATABASE_URL: 'file:./data/app.db', TEMPORAL_NAMESPACE: 'default' });
+    expect(config.TEMPORAL_ADDRESS).toBeUndefined();
+    expect(config.databaseFile).toMatch(/data\/app\.db$/);
+  });
+
+  it('names every bad variable at once', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TEMPORAL_TLS_CERT_PATH: '/a.pem', BOOTSTRAP_ADMIN_EMAIL: 'a@b.cn' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    for (const name of ['PORT', 'DATABASE_URL', 'TEMPORAL_TLS_CERT_PATH', 'BOOTSTRAP_ADMIN_EMAIL']) {
+      expect(message).toContain(name);
+    }
+  });
+
+  it('refuses a bootstrap API key that could never authenticate', () => {
+    expect(() => loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'admin@zone.cn', BOOTSTRAP_ADMIN_API_KEY: 'secret' })).toThrow(
+      /BOOTSTRAP_ADMIN_API_KEY/,
+    );
+  });
+});
