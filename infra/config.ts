@@ -52,7 +52,9 @@ export class ConfigError extends Error {
 }
 
 /** Validates the environment once, at start-up. Throws a ConfigError naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (FOO= in a shell or .env file) means "not set".
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(env);
   const lines = parsed.success
     ? []
