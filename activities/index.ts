@@ -1,5 +1,7 @@
 import type { PrismaClient } from '../generated/prisma/client';
-import { readModelActivities } from './read-model';
+import { calendarActivities } from './calendar';
+import { projectorActivities } from './projector';
+import { ruleActivities } from './rules';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -8,7 +10,9 @@ export interface ActivityDeps {
 /** All activities, bound to their dependencies. The worker registers what this returns. */
 export function createActivities({ prisma }: ActivityDeps) {
   return {
-    ...readModelActivities(prisma),
+    ...projectorActivities(prisma),
+    ...ruleActivities(prisma),
+    ...calendarActivities(),
   };
 }
 

@@ -7,6 +7,11 @@ export const BUSINESS_PROBLEMS = {
   NotYourCase: { status: 403, title: 'You are not allowed to act on this case' },
   CallNotOpen: { status: 409, title: 'The call is not open for submissions' },
   AlreadyExists: { status: 409, title: 'The resource already exists' },
+  DeadlinePassed: { status: 409, title: 'The deadline for this action has passed' },
+  ConflictDeclared: { status: 409, title: 'A declared conflict of interest prevents this action' },
+  BudgetExhausted: { status: 409, title: "The programme's remaining budget cannot cover this" },
+  AlreadyDone: { status: 409, title: 'This action has already been taken' },
+  InvalidAction: { status: 422, title: 'The action does not fit the case' },
 } as const;
 
 export type BusinessProblemCode = keyof typeof BUSINESS_PROBLEMS;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { idParams } from '../http/schemas';
 import {
@@ -7,11 +8,14 @@ import {
   listApplications,
   listApplicationsQuery,
   newDraftSchema,
+  resubmit,
   submit,
   updateDraft,
-  withdraw,
-  withdrawSchema,
 } from '../use-cases/applications';
+import { CASE_ACTIONS, fileObjection, listNotices, objectionSchema, runCaseAction } from '../use-cases/case-actions';
+import { caseReviews, inbox, myAssignments } from '../use-cases/views';
+
+const VIEWERS = ['applicant', 'reviewer', 'officer', 'finance', 'admin'] as const;
 
 export const applicationRoutes = [
   defineRoute({
@@ -27,22 +31,22 @@ export const applicationRoutes = [
     method: 'get',
     path: '/applications',
     summary: 'List applications (applicants see their own)',
-    auth: ['applicant', 'officer', 'admin'],
+    auth: ['applicant', 'officer', 'finance', 'admin'],
     query: listApplicationsQuery,
     handler: ({ deps, actor, query }) => listApplications(deps, actor, query),
   }),
   defineRoute({
     method: 'get',
     path: '/applications/:id',
-    summary: 'One application with its stage, history and live workflow state',
-    auth: ['applicant', 'officer', 'admin'],
+    summary: 'One application with its stage, what it waits for, its history and live workflow state',
+    auth: VIEWERS,
     params: idParams,
     handler: ({ deps, actor, params }) => getApplication(deps, actor, params.id),
   }),
   defineRoute({
     method: 'patch',
     path: '/applications/:id',
-    summary: 'Edit a draft application',
+    summary: 'Edit a draft, or an application returned for revision',
     auth: ['applicant'],
     params: idParams,
     body: draftPatchSchema,
@@ -58,11 +62,61 @@ export const applicationRoutes = [
   }),
   defineRoute({
     method: 'post',
-    path: '/applications/:id/withdraw',
-    summary: 'Withdraw a submitted application (before the agreement)',
+    path: '/applications/:id/resubmit',
+    summary: 'Resubmit an application returned for revision, as edited',
     auth: ['applicant'],
     params: idParams,
-    body: withdrawSchema,
-    handler: ({ deps, actor, params, body, requestId }) => withdraw(deps, actor, params.id, body.reason, requestId),
+    handler: ({ deps, actor, params, requestId }) => resubmit(deps, actor, params.id, requestId),
+  }),
+  ...CASE_ACTIONS.map((a) =>
+    defineRoute({
+      method: 'post',
+      path: `/applications/:id/${a.path}`,
+      summary: a.summary,
+      auth: a.roles,
+      params: z.strictObject({ id: z.uuid(), ...(a.params ?? {}) }),
+      body: a.body,
+      handler: ({ deps, actor, params, body, requestId }) =>
+        runCaseAction(deps, actor, a, params as Record<string, string> & { id: string }, body, requestId),
+    }),
+  ),
+  defineRoute({
+    method: 'get',
+    path: '/applications/:id/reviews',
+    summary: 'The review panel and scores (blind for reviewers until they submit)',
+    auth: ['reviewer', 'officer', 'admin'],
+    params: idParams,
+    handler: ({ deps, actor, params }) => caseReviews(deps, actor, params.id),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/reviews',
+    summary: 'My review assignments and their due dates (reviewer)',
+    auth: ['reviewer'],
+    handler: ({ deps, actor }) => myAssignments(deps, actor),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/inbox',
+    summary: 'What waits on me, soonest due first',
+    auth: VIEWERS,
+    handler: ({ deps, actor }) => inbox(deps, actor),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/notices',
+    summary: 'Cases under public notice now (public)',
+    auth: 'public',
+    handler: ({ deps }) => listNotices(deps),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/notices/:id/objections',
+    summary: 'File a real-name objection to a case under public notice (public)',
+    auth: 'public',
+    params: idParams,
+    body: objectionSchema,
+    status: 202,
+    handler: ({ deps, params, body, requestId }) => fileObjection(deps, params.id, body, requestId),
   }),
 ];

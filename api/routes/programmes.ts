@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { ROLES } from '../../shared';
+import { programmeConfigSchema } from '../../shared/programme-config';
 import { defineRoute } from '../http/route';
 import { idParams, pageQuery } from '../http/schemas';
-import { createProgramme, getProgramme, listProgrammes, newProgrammeSchema } from '../use-cases/programmes';
+import { createProgramme, getProgramme, listProgrammes, newProgrammeSchema, programmeLedger, reviseConfig } from '../use-cases/programmes';
 
 export const programmeRoutes = [
   defineRoute({
     method: 'post',
     path: '/programmes',
-    summary: 'Create a programme (a call for applications)',
+    summary: 'Create a programme (a call for applications) with its rules',
     auth: ['officer', 'admin'],
     body: newProgrammeSchema,
     status: 201,
@@ -29,5 +30,22 @@ export const programmeRoutes = [
     auth: ROLES,
     params: idParams,
     handler: ({ deps, params }) => getProgramme(deps.prisma, params.id),
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/programmes/:id/config',
+    summary: "A new version of the programme's rules; running cases keep theirs until migrated",
+    auth: ['officer', 'admin'],
+    params: idParams,
+    body: programmeConfigSchema,
+    handler: ({ deps, actor, params, body, requestId }) => reviseConfig(deps.prisma, actor, params.id, body, requestId),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/programmes/:id/ledger',
+    summary: 'Budget, committed, paid, returned, clawed back and remaining, from the ledger',
+    auth: ['officer', 'finance', 'admin'],
+    params: idParams,
+    handler: ({ deps, params }) => programmeLedger(deps.prisma, params.id),
   }),
 ];

@@ -1,22 +1,25 @@
+import { inTransaction } from '../../infra/transaction';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import {
   type Actor,
   APPLICATION_STAGES,
-  type ApplicationStage,
-  WITHDRAWABLE_STAGES,
+  type ApplicationSnapshot,
   type ApplicationView,
   type ApplicationWorkflowInput,
   applicationViewQuery,
+  resubmitUpdate,
   submitUpdate,
-  withdrawUpdate,
 } from '../../shared';
+import type { ProgrammeConfig } from '../../shared/programme-config';
 import type { applicationWorkflow } from '../../workflows';
 import type { AppDeps } from '../deps';
 import { problems } from '../http/problem';
 import { fen } from '../http/schemas';
 import { writeAudit } from './audit';
+
+const name = z.string().trim().min(1).max(200);
 
 export const newDraftSchema = z.strictObject({
   programmeId: z.uuid(),
@@ -24,18 +27,23 @@ export const newDraftSchema = z.strictObject({
   summary: z.string().trim().max(20_000).default(''),
   field: z.string().trim().min(1).max(100),
   requestedFen: fen,
+  /** The host unit (enterprise) and the team members besides the lead. */
+  unitName: z.string().trim().max(300).default(''),
+  members: z.array(name).max(50).default([]),
 });
 export const draftPatchSchema = newDraftSchema
   .omit({ programmeId: true })
   .partial()
   .refine((p) => Object.keys(p).length > 0, 'Send at least one field to change');
-export const withdrawSchema = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
 export const listApplicationsQuery = z.strictObject({
   programmeId: z.uuid().optional(),
   stage: z.enum(APPLICATION_STAGES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.uuid().optional(),
 });
+
+/** Stages in which the applicant may edit the application's content. */
+const EDITABLE_STAGES = ['draft', 'revision_requested'];
 
 type ApplicationRow = Prisma.ApplicationGetPayload<object>;
 
@@ -48,24 +56,60 @@ function present(a: ApplicationRow) {
     summary: a.summary,
     field: a.field,
     requestedFen: a.requestedFen,
+    unitName: a.unitName,
+    members: (a.members as string[] | null) ?? [],
     stage: a.stage,
+    configVersion: a.configVersion,
+    tier: a.tier,
+    awardFen: a.awardFen,
+    next: { waitingOn: a.waitingOn, what: a.nextAction, dueAt: a.dueAt },
     submittedAt: a.submittedAt,
     createdAt: a.createdAt,
     updatedAt: a.updatedAt,
   };
 }
 
-/** Applicants see only their own cases; to them another's case does not exist. */
-async function loadVisible(deps: AppDeps, actor: Actor, id: string): Promise<ApplicationRow> {
+/**
+ * The case as this actor may see it, or 404: applicants see their own; reviewers the cases they sit
+ * on without a conflict; officers, finance and administrators all.
+ */
+export async function loadVisible(deps: AppDeps, actor: Actor, id: string): Promise<ApplicationRow> {
   const app = await deps.prisma.application.findUnique({ where: { id } });
-  if (!app || (actor.role === 'applicant' && app.applicantId !== actor.id)) throw problems.notFound('application');
+  const hidden = () => problems.notFound('application');
+  if (!app) throw hidden();
+  if (actor.role === 'applicant' && app.applicantId !== actor.id) throw hidden();
+  if (actor.role === 'reviewer') {
+    const seat = await deps.prisma.reviewAssignment.findFirst({
+      where: { applicationId: id, reviewerId: actor.id, status: { in: ['assigned', 'accepted', 'submitted'] } },
+    });
+    if (!seat) throw hidden();
+  }
   return app;
+}
+
+async function loadOwn(deps: AppDeps, actor: Actor, id: string): Promise<ApplicationRow> {
+  const app = await loadVisible(deps, actor, id);
+  if (app.applicantId !== actor.id) throw problems.notFound('application');
+  return app;
+}
+
+async function snapshotOf(deps: AppDeps, app: ApplicationRow): Promise<ApplicationSnapshot> {
+  const lead = await deps.prisma.user.findUniqueOrThrow({ where: { id: app.applicantId }, select: { displayName: true } });
+  return {
+    title: app.title,
+    field: app.field,
+    requestedFen: Number(app.requestedFen),
+    summaryLength: app.summary.length,
+    unitName: app.unitName,
+    leadName: lead.displayName,
+    members: (app.members as string[] | null) ?? [],
+  };
 }
 
 export async function createDraft(deps: AppDeps, actor: Actor, input: z.infer<typeof newDraftSchema>, requestId: string) {
   const programme = await deps.prisma.programme.findUnique({ where: { id: input.programmeId } });
   if (!programme) throw problems.notFound('programme');
-  const app = await deps.prisma.$transaction(async (tx) => {
+  const app = await inTransaction(deps.prisma, async (tx) => {
     const a = await tx.application.create({ data: { ...input, applicantId: actor.id } });
     await writeAudit(tx, { actor, action: 'application.draft', targetType: 'application', targetId: a.id, after: present(a), requestId });
     return a;
@@ -73,21 +117,12 @@ export async function createDraft(deps: AppDeps, actor: Actor, input: z.infer<ty
   return present(app);
 }
 
-export async function updateDraft(
-  deps: AppDeps,
-  actor: Actor,
-  id: string,
-  patch: z.infer<typeof draftPatchSchema>,
-  requestId: string,
-) {
-  const before = await loadVisible(deps, actor, id);
-  if (before.applicantId !== actor.id) throw problems.notFound('application');
-  const updated = await deps.prisma.$transaction(async (tx) => {
+export async function updateDraft(deps: AppDeps, actor: Actor, id: string, patch: z.infer<typeof draftPatchSchema>, requestId: string) {
+  const before = await loadOwn(deps, actor, id);
+  const updated = await inTransaction(deps.prisma, async (tx) => {
     // The stage condition makes the edit lose cleanly against a submission that lands first.
-    const { count } = await tx.application.updateMany({ where: { id, stage: 'draft' }, data: patch });
-    if (count === 0) {
-      throw problems.business('WrongStage', 'Only a draft can be edited');
-    }
+    const { count } = await tx.application.updateMany({ where: { id, stage: { in: EDITABLE_STAGES } }, data: patch });
+    if (count === 0) throw problems.business('WrongStage', 'Only a draft, or an application returned for revision, can be edited');
     const after = await tx.application.findUniqueOrThrow({ where: { id } });
     await writeAudit(tx, { actor, action: 'application.edit', targetType: 'application', targetId: id, before: present(before), after: present(after), requestId });
     return after;
@@ -100,11 +135,8 @@ export async function updateDraft(
  * update-with-start, so the caller gets the new stage back. Repeating it cannot start a second case.
  */
 export async function submit(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<ApplicationView> {
-  const app = await loadVisible(deps, actor, id);
-  if (app.applicantId !== actor.id) throw problems.notFound('application');
-  if (app.stage !== 'draft') {
-    throw problems.business('WrongStage', `The application is already ${app.stage}`);
-  }
+  const app = await loadOwn(deps, actor, id);
+  if (app.stage !== 'draft') throw problems.business('WrongStage', `The application is already ${app.stage}`);
   const programme = await deps.prisma.programme.findUniqueOrThrow({ where: { id: app.programmeId } });
   // Checked here too, so that a refused submission starts no workflow; the workflow's validator
   // decides for a submission that races the deadline.
@@ -121,7 +153,9 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, requestId:
       configVersion: programme.configVersion,
       opensAt: programme.opensAt.toISOString(),
       closesAt: programme.closesAt.toISOString(),
+      config: programme.config as unknown as ProgrammeConfig,
     },
+    application: await snapshotOf(deps, app),
   };
   const start = new WithStartWorkflowOperation<typeof applicationWorkflow>('applicationWorkflow', {
     workflowId: app.id,
@@ -129,18 +163,15 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, requestId:
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  return deps.temporal.workflow.executeUpdateWithStart(submitUpdate, {
-    args: [{ actor, requestId }],
-    startWorkflowOperation: start,
-  });
+  return deps.temporal.workflow.executeUpdateWithStart(submitUpdate, { args: [{ actor, requestId }], startWorkflowOperation: start });
 }
 
-export async function withdraw(deps: AppDeps, actor: Actor, id: string, reason: string, requestId: string) {
-  const app = await loadVisible(deps, actor, id);
-  if (!app.workflowId || !WITHDRAWABLE_STAGES.includes(app.stage as ApplicationStage)) {
-    throw problems.business('WrongStage', `An application that is ${app.stage} cannot be withdrawn`);
-  }
-  return deps.temporal.workflow.getHandle(app.workflowId).executeUpdate(withdrawUpdate, { args: [{ actor, reason, requestId }] });
+/** Resubmits an application returned for revision, with its content as edited since. */
+export async function resubmit(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<ApplicationView> {
+  const app = await loadOwn(deps, actor, id);
+  if (app.stage !== 'revision_requested') throw problems.business('WrongStage', 'No revision has been requested');
+  const application = await snapshotOf(deps, app);
+  return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }] });
 }
 
 export async function getApplication(deps: AppDeps, actor: Actor, id: string) {

@@ -1,3 +1,4 @@
+import { inTransaction } from '../../infra/transaction';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../infra/db';
@@ -27,7 +28,7 @@ export async function createUser(
 ) {
   const key = presetKey ? fromPreset(presetKey) : generateApiKey();
   try {
-    const user = await prisma.$transaction(async (tx) => {
+    const user = await inTransaction(prisma, async (tx) => {
       const u = await tx.user.create({ data: input });
       await tx.apiKey.create({ data: { id: key.keyId, userId: u.id, secretHash: key.secretHash, label: 'initial' } });
       await writeAudit(tx, { actor, action: 'user.create', targetType: 'user', targetId: u.id, after: publicUser(u), requestId });
@@ -52,7 +53,7 @@ export async function issueApiKey(prisma: PrismaClient, actor: Actor, userId: st
   const user = await prisma.user.findUnique({ where: { id: userId } });
   if (!user) throw problems.notFound('user');
   const key = generateApiKey();
-  await prisma.$transaction(async (tx) => {
+  await inTransaction(prisma, async (tx) => {
     await tx.apiKey.create({ data: { id: key.keyId, userId, secretHash: key.secretHash, label } });
     await writeAudit(tx, { actor, action: 'apikey.issue', targetType: 'user', targetId: userId, after: { keyId: key.keyId, label }, requestId });
   });
@@ -65,7 +66,7 @@ export async function revokeApiKey(prisma: PrismaClient, actor: Actor, keyId: st
   if (!row || (actor.role !== 'admin' && row.userId !== actor.id)) throw problems.notFound('API key');
   if (row.revokedAt) return { keyId, revokedAt: row.revokedAt };
   const revokedAt = new Date();
-  await prisma.$transaction(async (tx) => {
+  await inTransaction(prisma, async (tx) => {
     await tx.apiKey.update({ where: { id: keyId }, data: { revokedAt } });
     await writeAudit(tx, { actor, action: 'apikey.revoke', targetType: 'user', targetId: row.userId, after: { keyId }, requestId });
   });

@@ -1,8 +1,47 @@
 import { randomUUID } from 'node:crypto';
+import type { ProgrammeConfigInput } from '../../shared/programme-config';
 
 const DAY = 24 * 60 * 60 * 1000;
 
-/** A talent-fund call body as an officer would post it; figures from the Foshan programme. */
+/**
+ * The Foshan talent-team fund's rules as published: tiers A/B/C of 8/5/2 million yuan, a panel of 5
+ * with a quorum of 3, 7 working days of public notice, 60% on signing and 40% after the mid-term
+ * check at 18 months, final acceptance at 36 months.
+ */
+export function fundConfig(overrides: Partial<ProgrammeConfigInput> = {}): ProgrammeConfigInput {
+  return {
+    tiers: [
+      { code: 'A', amountFen: 800_000_000 },
+      { code: 'B', amountFen: 500_000_000 },
+      { code: 'C', amountFen: 200_000_000 },
+    ],
+    eligibility: { fields: ['new-energy', 'advanced-manufacturing', 'biomedicine', 'electronics'] },
+    review: {
+      rubric: [
+        { code: 'innovation', label: 'Technical innovation', weight: 30, max: 10 },
+        { code: 'team', label: 'Team strength', weight: 30, max: 10 },
+        { code: 'market', label: 'Industrialisation prospects', weight: 25, max: 10 },
+        { code: 'fit', label: 'Fit with the zone’s industries', weight: 15, max: 10 },
+      ],
+      panelSize: 5,
+      quorum: 3,
+      passScore: 70,
+      aggregation: 'trimmed_mean',
+    },
+    publicNotice: { workingDays: 7 },
+    tranches: [
+      { code: 'T1', percent: 60, after: 'signing' },
+      { code: 'T2', percent: 40, after: 'midterm' },
+    ],
+    milestones: [
+      { code: 'midterm', label: 'mid-term check', monthsAfterSigning: 18, passScore: 60 },
+      { code: 'final', label: 'final acceptance', monthsAfterSigning: 36, passScore: 60, final: true },
+    ],
+    ...overrides,
+  };
+}
+
+/** A talent-fund call body as an officer would post it. */
 export function programmeBody(overrides: Record<string, unknown> = {}, now = new Date()) {
   return {
     code: `FS-TT-${randomUUID().slice(0, 8)}`,
@@ -11,6 +50,7 @@ export function programmeBody(overrides: Record<string, unknown> = {}, now = new
     budgetFen: 9_700_000_000, // 97 million yuan
     opensAt: new Date(now.getTime() - DAY).toISOString(),
     closesAt: new Date(now.getTime() + 30 * DAY).toISOString(),
+    config: fundConfig(),
     ...overrides,
   };
 }
@@ -22,6 +62,8 @@ export function draftBody(programmeId: string, overrides: Record<string, unknown
     summary: 'Industrialising a sulfide electrolyte cell with a Foshan host enterprise.',
     field: 'new-energy',
     requestedFen: 800_000_000, // tier A: 8 million yuan
+    unitName: 'Foshan Nanhai Cell Technology Co., Ltd.',
+    members: ['Li Na', 'Zhou Qiang'],
     ...overrides,
   };
 }

@@ -1,31 +1,33 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { submitUpdate, withdrawUpdate } from '../../shared';
+import { withdrawUpdate } from '../../shared';
+import { CaseDriver } from '../helpers/case-driver';
 import type { TestDatabase } from '../helpers/db';
-import { DAY } from '../helpers/fixtures';
-import { seedApplication } from '../helpers/seed';
 
 export const HISTORIES_DIR = `${__dirname}/../histories`;
 
 type Scenario = (env: TestWorkflowEnvironment, taskQueue: string, db: TestDatabase) => Promise<string>;
 
-/** The paths whose histories are recorded: each drives one application case to its end or a resting stage. */
+/** The paths whose histories are recorded. Each returns the case's workflow id; its children are recorded too. */
 export const scenarios: Record<string, Scenario> = {
-  async 'application-submitted-then-formal-review'(env, taskQueue, db) {
-    const now = await env.currentTimeMs();
-    const input = await seedApplication(db.prisma, { opensAt: new Date(now - DAY), closesAt: new Date(now + 21 * DAY) });
-    const handle = await env.client.workflow.start('applicationWorkflow', { workflowId: input.applicationId, taskQueue, args: [input] });
-    await handle.executeUpdate(submitUpdate, { args: [{ actor: { id: input.applicantId, role: 'applicant' } }] });
-    await env.sleep('22 days');
-    await handle.executeUpdate(withdrawUpdate, { args: [{ actor: { id: input.applicantId, role: 'applicant' }, reason: 'recorded' }] });
-    await handle.result();
-    return input.applicationId;
+  async 'fund-straight-to-close-out'(env, taskQueue, db) {
+    const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
+    await c.toSignedAgreement();
+    await c.approve('T1');
+    await env.sleep('540 days');
+    await c.milestone(75);
+    await c.waitUntil('T2 released', (v) => v.tranches[1]!.status === 'released');
+    await c.approve('T2');
+    await env.sleep('540 days');
+    await c.milestone(82);
+    await c.decideFinal('pass');
+    await c.waitFor('completed');
+    return c.id;
   },
-  async 'application-never-submitted'(env, taskQueue, db) {
-    const now = await env.currentTimeMs();
-    const input = await seedApplication(db.prisma, { opensAt: new Date(now - DAY), closesAt: new Date(now + 7 * DAY) });
-    const handle = await env.client.workflow.start('applicationWorkflow', { workflowId: input.applicationId, taskQueue, args: [input] });
-    await handle.result();
-    return input.applicationId;
+  async 'fund-withdrawn-in-review'(env, taskQueue, db) {
+    const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
+    await c.closeCallAndAccept();
+    await c.seatedPanel();
+    await c.handle.executeUpdate(withdrawUpdate, { args: [{ actor: c.applicant, reason: 'recorded' }] });
+    return c.id;
   },
 };
-

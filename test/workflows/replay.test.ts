@@ -1,5 +1,6 @@
 // Guards running workflows against non-deterministic code changes: every recorded history under
-// test/histories must replay against the current workflow code (see record-histories.record.ts).
+// test/histories (cases and their child workflows) must replay against the current workflow code.
+// See record-histories.record.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
@@ -9,12 +10,16 @@ import { HISTORIES_DIR, scenarios } from './history-scenarios';
 
 const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
 
-it('has a recorded history for every scenario', () => {
-  expect(files.map((f) => f.replace(/\.json$/, '')).sort()).toEqual(Object.keys(scenarios).sort());
+it('has recorded histories for every scenario, and for every workflow type', () => {
+  const cases = files.filter((f) => !f.includes('--')).map((f) => f.replace(/\.json$/, ''));
+  expect(cases.sort()).toEqual(Object.keys(scenarios).sort());
+  const childTypes = new Set(files.filter((f) => f.includes('--')).map((f) => f.replace(/^.*--\d+-|\.json$/g, '')));
+  expect([...childTypes].sort()).toEqual(['milestoneCheckWorkflow', 'publicNoticeWorkflow', 'reviewRoundWorkflow']);
 });
 
 it.each(files)('replays %s', async (file) => {
+  const recorded = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
   // Recorded with the message's toJSON, so fromObject is its inverse.
-  const history = temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
-  await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, file);
+  const history = temporal.api.history.v1.History.fromObject(recorded.history);
+  await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, recorded.workflowId);
 });

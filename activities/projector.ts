@@ -1,0 +1,224 @@
+import { inTransaction } from '../infra/transaction';
+import type { Prisma } from '../generated/prisma/client';
+import type { PrismaClient } from '../infra/db';
+import type { CaseEvent } from '../shared';
+
+type Tx = Prisma.TransactionClient;
+type Json = Prisma.InputJsonValue;
+
+const json = (v: unknown): Json => JSON.parse(JSON.stringify(v ?? null)) as Json;
+const date = (s: string | null | undefined) => (s ? new Date(s) : null);
+
+/**
+ * Writes what workflows report into the read model, the audit trail and the notification outbox.
+ * Idempotent: stage changes by sequence number, snapshots by revision, everything else by key, so a
+ * retried or replayed batch changes nothing twice and never moves a record backwards.
+ */
+export function projectorActivities(prisma: PrismaClient) {
+  return {
+    async projectEvents(events: CaseEvent[]): Promise<void> {
+      await inTransaction(prisma, async (tx) => {
+        for (const event of events) await apply(tx, event);
+      });
+    },
+  };
+}
+
+async function apply(tx: Tx, e: CaseEvent): Promise<void> {
+  switch (e.type) {
+    case 'stage': {
+      const { change } = e;
+      const moved = change.from !== change.to;
+      if (moved) {
+        await tx.stageHistory.upsert({
+          where: { applicationId_seq: { applicationId: e.applicationId, seq: change.seq } },
+          create: {
+            applicationId: e.applicationId,
+            seq: change.seq,
+            stage: change.to,
+            enteredAt: new Date(change.at),
+            actorId: change.actor?.id,
+            reason: change.reason,
+            detail: change.detail ? json(change.detail) : undefined,
+          },
+          update: {},
+        });
+        await audit(tx, `${e.applicationId}:stage:${change.seq}`, {
+          at: new Date(change.at),
+          actorId: change.actor?.id,
+          actorRole: change.actor?.role ?? 'system',
+          action: `application.${change.to}`,
+          targetType: 'application',
+          targetId: e.applicationId,
+          before: { stage: change.from },
+          after: { stage: change.to, ...(change.detail ?? {}) },
+          reason: change.reason,
+          requestId: change.requestId,
+        });
+      }
+      await tx.application.updateMany({
+        where: { id: e.applicationId, stageSeq: { lt: change.seq } },
+        data: {
+          stage: change.to,
+          stageSeq: change.seq,
+          waitingOn: change.next.waitingOn,
+          nextAction: change.next.what,
+          dueAt: date(change.next.dueAt),
+          ...(moved && change.to === 'submitted' ? { submittedAt: new Date(change.at), workflowId: e.applicationId } : {}),
+        },
+      });
+      return;
+    }
+    case 'facts':
+      await tx.application.update({
+        where: { id: e.applicationId },
+        data: { configVersion: e.configVersion, tier: e.award?.tier ?? null, awardFen: e.award ? BigInt(e.award.amountFen) : null },
+      });
+      return;
+    case 'assignment': {
+      const a = e.assignment;
+      const current = await tx.reviewAssignment.findUnique({ where: { id: e.id }, select: { rev: true } });
+      if (current && current.rev >= e.rev) return;
+      const data = {
+        status: a.status,
+        dueAt: new Date(a.dueAt),
+        scores: a.scores ? json(a.scores) : undefined,
+        total: a.total,
+        comment: a.comment,
+        recommendation: a.recommendation,
+        submittedAt: date(a.submittedAt),
+        rev: e.rev,
+      };
+      await tx.reviewAssignment.upsert({
+        where: { id: e.id },
+        create: { id: e.id, applicationId: e.applicationId, round: e.round, reviewerId: a.reviewerId, ...data },
+        update: data,
+      });
+      return;
+    }
+    case 'objection': {
+      const o = e.objection;
+      const current = await tx.objection.findUnique({ where: { id: o.id }, select: { rev: true } });
+      if (current && current.rev >= e.rev) return;
+      const data = {
+        status: o.status,
+        resolution: o.resolution,
+        resolvedById: e.resolvedById,
+        resolvedAt: o.status === 'open' ? null : new Date(),
+        rev: e.rev,
+      };
+      await tx.objection.upsert({
+        where: { id: o.id },
+        create: {
+          id: o.id,
+          applicationId: e.applicationId,
+          noticeId: e.noticeId,
+          filerName: e.filer.name,
+          filerIdMasked: e.filer.idMasked,
+          filerIdHash: e.filer.idHash,
+          contact: e.filer.contact,
+          text: o.text,
+          filedAt: new Date(o.filedAt),
+          ...data,
+        },
+        update: data,
+      });
+      return;
+    }
+    case 'tranche': {
+      const t = e.tranche;
+      const id = `${e.applicationId}:${t.code}`;
+      const current = await tx.tranche.findUnique({ where: { id }, select: { rev: true } });
+      if (current && current.rev >= e.rev) return;
+      const data = { status: t.status, approvals: json(t.approvals), paidAt: date(t.paidAt), rev: e.rev };
+      await tx.tranche.upsert({
+        where: { id },
+        create: { id, applicationId: e.applicationId, code: t.code, amountFen: BigInt(t.amountFen), ...data },
+        update: data,
+      });
+      return;
+    }
+    case 'milestone': {
+      const m = e.milestone;
+      const current = await tx.milestone.findUnique({ where: { id: e.id }, select: { rev: true } });
+      if (current && current.rev >= e.rev) return;
+      const data = {
+        status: m.status,
+        score: m.score,
+        reportSummary: e.reportSummary,
+        reportedAt: date(m.reportedAt),
+        dueAt: new Date(m.dueAt),
+        rev: e.rev,
+      };
+      await tx.milestone.upsert({
+        where: { id: e.id },
+        create: { id: e.id, applicationId: e.applicationId, code: m.code, attempt: m.attempt, ...data },
+        update: data,
+      });
+      return;
+    }
+    case 'notify':
+      await tx.notification.upsert({
+        where: { id: e.key },
+        create: {
+          id: e.key,
+          userId: 'userId' in e.to ? e.to.userId : null,
+          role: 'role' in e.to ? e.to.role : null,
+          applicationId: e.applicationId,
+          kind: e.kind,
+          message: e.message,
+          dueAt: date(e.dueAt),
+        },
+        update: {},
+      });
+      return;
+    case 'audit':
+      await audit(tx, e.key, {
+        actorId: e.actor?.id,
+        actorRole: e.actor?.role ?? 'system',
+        action: e.action,
+        targetType: 'application',
+        targetId: e.applicationId,
+        after: e.detail,
+        reason: e.reason,
+        requestId: e.requestId,
+      });
+      return;
+    case 'credit':
+      for (const s of e.subjects) {
+        const id = `${e.applicationId}:${s.kind}:${s.name}`;
+        await tx.creditRecord.upsert({
+          where: { id },
+          create: {
+            id,
+            applicationId: e.applicationId,
+            subjectKind: s.kind,
+            subjectName: s.name,
+            subjectUserId: s.userId,
+            consequence: e.consequence,
+            reason: e.reason,
+            at: new Date(e.at),
+          },
+          update: {},
+        });
+      }
+      return;
+  }
+}
+
+async function audit(
+  tx: Tx,
+  key: string,
+  entry: Omit<Prisma.AuditEntryCreateInput, 'idempotencyKey' | 'before' | 'after'> & { before?: unknown; after?: unknown },
+): Promise<void> {
+  await tx.auditEntry.upsert({
+    where: { idempotencyKey: key },
+    create: {
+      ...entry,
+      idempotencyKey: key,
+      before: entry.before === undefined ? undefined : json(entry.before),
+      after: entry.after === undefined ? undefined : json(entry.after),
+    },
+    update: {},
+  });
+}

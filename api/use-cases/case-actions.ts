@@ -1,0 +1,295 @@
+import { createHash } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import {
+  type ActionContext,
+  type Actor,
+  type Role,
+  applicationViewQuery,
+  approvePaymentUpdate,
+  awardUpdate,
+  cancelUpdate,
+  countersignUpdate,
+  declareConflictUpdate,
+  fileObjectionUpdate,
+  finalDecisionUpdate,
+  forceTerminateUpdate,
+  formalReviewUpdate,
+  migrateConfigUpdate,
+  recordAssessmentUpdate,
+  recordScoreUpdate,
+  resolveObjectionUpdate,
+  scheduleAssessmentUpdate,
+  signUpdate,
+  stalledReviewUpdate,
+  submitReportUpdate,
+  submitScoreUpdate,
+  withdrawUpdate,
+} from '../../shared';
+import type { AppDeps } from '../deps';
+import { problems } from '../http/problem';
+import { fen } from '../http/schemas';
+import { loadVisible } from './applications';
+import { getConfigVersion } from './programmes';
+
+// Every human action on a running case, as data: who may take it, what it takes, and which
+// workflow (the case or one of its children) receives it as an update. The routes are made from
+// this table; the workflows' validators have the last word on stage, person and deadline.
+
+type Target = 'case' | 'reviewRound' | 'notice' | 'milestoneCheck';
+
+export interface CaseAction<B extends z.ZodType = z.ZodType> {
+  path: string;
+  summary: string;
+  roles: readonly Role[];
+  body: B;
+  target: Target;
+  /** Extra path parameters (besides the application id). */
+  params?: Record<string, z.ZodType>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  update: any;
+  command: (body: z.infer<B>, ctx: ActionContext, extra: { deps: AppDeps; params: Record<string, string>; programmeId: string }) => unknown;
+}
+
+const reason = z.string().trim().min(1).max(2_000);
+const empty = z.strictObject({});
+const asIs = (body: object, ctx: ActionContext) => ({ ...body, ...ctx });
+
+function action<B extends z.ZodType>(a: CaseAction<B>): CaseAction {
+  return a as unknown as CaseAction;
+}
+
+export const CASE_ACTIONS: readonly CaseAction[] = [
+  action({ path: 'withdraw', summary: 'Withdraw the application (before the agreement)', roles: ['applicant'], target: 'case', update: withdrawUpdate, body: z.strictObject({ reason }), command: asIs }),
+  action({
+    path: 'formal-review',
+    summary: 'Decide formal review: accept, reject, or return for revision',
+    roles: ['officer'],
+    target: 'case',
+    update: formalReviewUpdate,
+    body: z.discriminatedUnion('decision', [
+      z.strictObject({ decision: z.literal('accept') }),
+      z.strictObject({ decision: z.literal('reject'), reason }),
+      z.strictObject({ decision: z.literal('return'), reason }),
+    ]),
+    command: asIs,
+  }),
+  action({
+    path: 'stalled-review',
+    summary: 'After a review without quorum: restart it, or reject',
+    roles: ['officer'],
+    target: 'case',
+    update: stalledReviewUpdate,
+    body: z.strictObject({ decision: z.enum(['restart', 'reject']), reason }),
+    command: asIs,
+  }),
+  action({
+    path: 'assessments/schedule',
+    summary: 'Schedule the defence or the site visit',
+    roles: ['officer'],
+    target: 'case',
+    update: scheduleAssessmentUpdate,
+    body: z.strictObject({ kind: z.enum(['defence', 'site_visit']), at: z.iso.datetime({ offset: true }), place: z.string().trim().min(1).max(300) }),
+    command: asIs,
+  }),
+  action({
+    path: 'assessments/record',
+    summary: 'Record the outcome of the defence or the site visit',
+    roles: ['officer'],
+    target: 'case',
+    update: recordAssessmentUpdate,
+    body: z.strictObject({ kind: z.enum(['defence', 'site_visit']), outcome: z.enum(['pass', 'fail']), notes: z.string().trim().max(5_000).default('') }),
+    command: asIs,
+  }),
+  action({
+    path: 'award',
+    summary: 'Record the committee decision: tier and amount, or rejection',
+    roles: ['officer'],
+    target: 'case',
+    update: awardUpdate,
+    body: z.discriminatedUnion('decision', [
+      z.strictObject({ decision: z.literal('award'), tier: z.string().min(1).max(16), amountFen: fen }),
+      z.strictObject({ decision: z.literal('reject'), reason }),
+    ]),
+    command: asIs,
+  }),
+  action({ path: 'sign', summary: 'Sign the agreement (applicant)', roles: ['applicant'], target: 'case', update: signUpdate, body: empty, command: asIs }),
+  action({
+    path: 'countersign',
+    summary: "Countersign the agreement, committing the award to the programme's budget",
+    roles: ['officer'],
+    target: 'case',
+    update: countersignUpdate,
+    body: empty,
+    command: asIs,
+  }),
+  action({
+    path: 'tranches/:code/approve',
+    summary: 'Approve the payment of a released tranche (finance; it is paid once all approvals are in)',
+    roles: ['finance'],
+    target: 'case',
+    params: { code: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/) },
+    update: approvePaymentUpdate,
+    body: empty,
+    command: (_b, ctx, { params }) => ({ ...ctx, trancheCode: params.code }),
+  }),
+  action({
+    path: 'final-decision',
+    summary: 'Decide the final acceptance outcome (then published)',
+    roles: ['officer'],
+    target: 'case',
+    update: finalDecisionUpdate,
+    body: z.strictObject({ outcome: z.enum(['pass', 'rectify', 'close', 'terminate', 'force_terminate']), reason }),
+    command: asIs,
+  }),
+  action({ path: 'force-terminate', summary: 'Force-terminate a funded case: clawback and credit consequences', roles: ['officer'], target: 'case', update: forceTerminateUpdate, body: z.strictObject({ reason }), command: asIs }),
+  action({ path: 'cancel', summary: 'Cancel the case at any stage', roles: ['officer'], target: 'case', update: cancelUpdate, body: z.strictObject({ reason }), command: asIs }),
+  action({
+    path: 'migrate-config',
+    summary: "Move the case to a newer version of the programme's configuration",
+    roles: ['officer'],
+    target: 'case',
+    update: migrateConfigUpdate,
+    body: z.strictObject({ configVersion: z.number().int().positive() }),
+    command: async (b, ctx, { deps, programmeId }) => ({
+      ...ctx,
+      configVersion: b.configVersion,
+      config: await getConfigVersion(deps.prisma, programmeId, b.configVersion),
+    }),
+  }),
+  action({
+    path: 'review/declaration',
+    summary: 'Declare whether you have a conflict of interest (reviewer)',
+    roles: ['reviewer'],
+    target: 'reviewRound',
+    update: declareConflictUpdate,
+    body: z.strictObject({ conflict: z.boolean(), reason: z.string().trim().max(2_000).optional() }),
+    command: asIs,
+  }),
+  action({
+    path: 'review/score',
+    summary: 'Submit your scores, comment and recommendation (reviewer)',
+    roles: ['reviewer'],
+    target: 'reviewRound',
+    update: submitScoreUpdate,
+    body: z.strictObject({
+      scores: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.number().int().min(0).max(100)),
+      comment: z.string().trim().min(1).max(10_000),
+      recommendation: z.enum(['fund', 'do_not_fund', 'revise']),
+    }),
+    command: asIs,
+  }),
+  action({
+    path: 'milestone/report',
+    summary: 'Submit the report for the current milestone check (applicant)',
+    roles: ['applicant'],
+    target: 'milestoneCheck',
+    update: submitReportUpdate,
+    body: z.strictObject({ summary: z.string().trim().min(1).max(20_000) }),
+    command: asIs,
+  }),
+  action({
+    path: 'milestone/score',
+    summary: "Record the expert panel's score for the current milestone check",
+    roles: ['officer'],
+    target: 'milestoneCheck',
+    update: recordScoreUpdate,
+    body: z.strictObject({ score: z.number().min(0).max(100) }),
+    command: asIs,
+  }),
+  action({
+    path: 'objections/:objectionId/resolve',
+    summary: 'Resolve an objection to the public notice',
+    roles: ['officer'],
+    target: 'notice',
+    params: { objectionId: z.string().min(1).max(300) },
+    update: resolveObjectionUpdate,
+    body: z.strictObject({ resolution: z.enum(['dismissed', 'upheld']), action: z.enum(['back_to_review', 'reject']).optional(), reason }),
+    command: (b, ctx, { params }) => ({ ...b, ...ctx, objectionId: params.objectionId }),
+  }),
+];
+
+/** The workflow an action goes to: the case itself, or the child that takes it now. */
+async function targetWorkflow(deps: AppDeps, workflowId: string, target: Target): Promise<string> {
+  if (target === 'case') return workflowId;
+  const view = await deps.temporal.workflow.getHandle(workflowId).query(applicationViewQuery);
+  const child = view.active[target];
+  if (!child) {
+    const what = { reviewRound: 'expert review round', notice: 'public notice', milestoneCheck: 'milestone check' }[target];
+    throw problems.business('WrongStage', `No ${what} is running for this case`);
+  }
+  return child;
+}
+
+export async function runCaseAction(
+  deps: AppDeps,
+  actor: Actor,
+  a: CaseAction,
+  params: Record<string, string> & { id: string },
+  body: unknown,
+  requestId: string,
+) {
+  const app = await loadVisible(deps, actor, params.id);
+  if (!app.workflowId) throw problems.business('WrongStage', 'The application has not been submitted');
+  const workflowId = await targetWorkflow(deps, app.workflowId, a.target);
+  const cmd = await a.command(body as never, { actor, requestId }, { deps, params, programmeId: app.programmeId });
+  try {
+    return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(a.update, { args: [cmd] });
+  } catch (err) {
+    // The workflow exists (its id is on record), so "not found" means it has finished.
+    if (err instanceof WorkflowNotFoundError) throw problems.business('WrongStage', 'The case, or the step it was in, has ended');
+    throw err;
+  }
+}
+
+// ---- Public objections ----------------------------------------------------------------------
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+
+/** A mainland resident identity number: 17 digits and a GB 11643 check character. */
+export function isResidentIdNumber(id: string): boolean {
+  if (!/^\d{17}[\dX]$/.test(id)) return false;
+  const sum = ID_WEIGHTS.reduce((s, w, i) => s + w * Number(id[i]), 0);
+  return ID_CHECK[sum % 11] === id[17];
+}
+
+export const objectionSchema = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  idNumber: z
+    .string()
+    .trim()
+    .transform((s) => s.toUpperCase())
+    .refine(isResidentIdNumber, 'Give a valid 18-character resident identity number'),
+  contact: z.string().trim().min(3).max(200),
+  text: z.string().trim().min(1).max(10_000),
+});
+
+/**
+ * Files a real-name objection to a case under public notice. The identity number is masked and
+ * hashed here: the raw number never reaches workflow history or the database.
+ */
+export async function fileObjection(deps: AppDeps, applicationId: string, input: z.infer<typeof objectionSchema>, requestId: string) {
+  const app = await deps.prisma.application.findUnique({ where: { id: applicationId } });
+  if (!app?.workflowId || app.stage !== 'public_notice') throw problems.notFound('case under public notice');
+  const noticeId = await targetWorkflow(deps, app.workflowId, 'notice');
+  const filer = {
+    name: input.name,
+    idMasked: `${input.idNumber.slice(0, 6)}********${input.idNumber.slice(14)}`,
+    idHash: createHash('sha256').update(input.idNumber).digest('hex'),
+    contact: input.contact,
+  };
+  const view = await deps.temporal.workflow.getHandle(noticeId).executeUpdate(fileObjectionUpdate, { args: [{ filer, text: input.text, requestId }] });
+  return { status: 'received', noticeEndsAt: view.endsAt };
+}
+
+/** What is under public notice now, for anyone to read. */
+export async function listNotices(deps: AppDeps) {
+  const rows = await deps.prisma.application.findMany({
+    where: { stage: 'public_notice' },
+    orderBy: { updatedAt: 'desc' },
+    take: 200,
+    select: { id: true, title: true, unitName: true, field: true, tier: true, awardFen: true, programme: { select: { title: true } } },
+  });
+  return { items: rows.map((r) => ({ ...r, programme: r.programme.title })) };
+}

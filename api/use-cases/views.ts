@@ -1,0 +1,89 @@
+import type { Actor } from '../../shared';
+import type { AppDeps } from '../deps';
+import { loadVisible } from './applications';
+
+/** A reviewer's assignments and their due dates. */
+export async function myAssignments(deps: AppDeps, actor: Actor) {
+  const rows = await deps.prisma.reviewAssignment.findMany({
+    where: { reviewerId: actor.id },
+    orderBy: { dueAt: 'asc' },
+    include: { application: { select: { title: true, field: true, programmeId: true } } },
+  });
+  return {
+    items: rows.map((r) => ({
+      applicationId: r.applicationId,
+      title: r.application.title,
+      field: r.application.field,
+      round: r.round,
+      status: r.status,
+      dueAt: r.dueAt,
+      submittedAt: r.submittedAt,
+    })),
+  };
+}
+
+/**
+ * The review panel of a case. Review is blind: a reviewer sees the others' scores only after
+ * submitting their own; officers see everything.
+ */
+export async function caseReviews(deps: AppDeps, actor: Actor, applicationId: string) {
+  await loadVisible(deps, actor, applicationId);
+  const rows = await deps.prisma.reviewAssignment.findMany({ where: { applicationId }, orderBy: [{ round: 'asc' }, { id: 'asc' }] });
+  const mine = rows.filter((r) => r.reviewerId === actor.id);
+  const seeAll = actor.role !== 'reviewer' || mine.some((r) => r.status === 'submitted');
+  return {
+    items: rows
+      .filter((r) => seeAll || r.reviewerId === actor.id)
+      .map((r) => ({
+        round: r.round,
+        reviewerId: r.reviewerId,
+        status: r.status,
+        dueAt: r.dueAt,
+        scores: r.scores,
+        total: r.total,
+        recommendation: r.recommendation,
+        comment: r.comment,
+        submittedAt: r.submittedAt,
+      })),
+  };
+}
+
+/** What waits on the caller, soonest due first. */
+export async function inbox(deps: AppDeps, actor: Actor) {
+  const { prisma } = deps;
+  const items: Array<{ kind: string; applicationId: string; what: string; dueAt: Date | null }> = [];
+  const cases = (waitingOn: string, applicantId?: string) =>
+    prisma.application.findMany({
+      where: { waitingOn, ...(applicantId ? { applicantId } : {}) },
+      select: { id: true, title: true, nextAction: true, dueAt: true },
+      take: 500,
+    });
+  switch (actor.role) {
+    case 'applicant':
+      for (const c of await cases('applicant', actor.id)) items.push({ kind: 'case', applicationId: c.id, what: `${c.title}: ${c.nextAction}`, dueAt: c.dueAt });
+      break;
+    case 'reviewer':
+      for (const a of await prisma.reviewAssignment.findMany({ where: { reviewerId: actor.id, status: { in: ['assigned', 'accepted'] } } })) {
+        items.push({ kind: 'review', applicationId: a.applicationId, what: a.status === 'assigned' ? 'Declare conflicts of interest, then score' : 'Score the application', dueAt: a.dueAt });
+      }
+      break;
+    case 'officer':
+      for (const c of await cases('officer')) items.push({ kind: 'decision', applicationId: c.id, what: `${c.title}: ${c.nextAction}`, dueAt: c.dueAt });
+      for (const o of await prisma.objection.findMany({ where: { status: 'open' }, take: 500 })) {
+        items.push({ kind: 'objection', applicationId: o.applicationId, what: `Resolve the objection filed by ${o.filerName}`, dueAt: null });
+      }
+      for (const m of await prisma.milestone.findMany({ where: { status: { in: ['overdue', 'awaiting_score'] } }, take: 500 })) {
+        items.push({ kind: 'milestone', applicationId: m.applicationId, what: m.status === 'overdue' ? `The ${m.code} report is overdue` : `Record the ${m.code} score`, dueAt: m.dueAt });
+      }
+      break;
+    case 'finance':
+      for (const t of await prisma.tranche.findMany({ where: { status: 'released' }, take: 500 })) {
+        items.push({ kind: 'payment', applicationId: t.applicationId, what: `Approve tranche ${t.code} (${t.amountFen} fen)`, dueAt: null });
+      }
+      break;
+    default:
+      break;
+  }
+  items.sort((a, b) => (a.dueAt?.getTime() ?? Infinity) - (b.dueAt?.getTime() ?? Infinity));
+  return { items };
+}

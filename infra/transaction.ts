@@ -1,0 +1,32 @@
+import { Prisma } from '../generated/prisma/client';
+import type { PrismaClient } from './db';
+
+/**
+ * Whether a failed transaction lost a race and may simply be run again: SQLite's "database is
+ * locked" (a deferred transaction could not take the write lock while another connection held it)
+ * or a PostgreSQL write conflict or deadlock (P2034). Nothing of a failed transaction was written.
+ */
+export function isRetryableConflict(err: unknown): boolean {
+  if (err instanceof Prisma.PrismaClientKnownRequestError) {
+    if (err.code === 'P2034') return true;
+    if (/SQLITE_BUSY|database is locked/.test(err.message)) return true;
+  }
+  return false;
+}
+
+/** Runs an interactive transaction, again after a short random pause when it lost a write race. */
+export async function inTransaction<T>(
+  prisma: PrismaClient,
+  fn: (tx: Prisma.TransactionClient) => Promise<T>,
+  attempts = 10,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(fn);
+    } catch (err) {
+      if (attempt >= attempts || !isRetryableConflict(err)) throw err;
+      const pause = Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { createPrismaClient } from '../../infra/db';
+import { commitAward, ledgerTotals, payTranche, reconcile, settleCase } from '../../money/ledger';
+import { type TestDatabase, freshDatabase } from '../helpers/db';
+import { DAY } from '../helpers/fixtures';
+import { seedApplication, seedProgramme } from '../helpers/seed';
+
+let db: TestDatabase;
+beforeAll(() => {
+  db = freshDatabase();
+});
+afterAll(() => db.close());
+
+const window = () => ({ opensAt: new Date(Date.now() - DAY), closesAt: new Date(Date.now() + DAY) });
+
+describe('the programme ledger', () => {
+  it('never commits more than the budget when many signings race, from several connections', async () => {
+    const programme = await seedProgramme(db.prisma, window(), { budgetFen: 10n * 200_000_000n });
+    const cases = await Promise.all(Array.from({ length: 20 }, () => seedApplication(db.prisma, programme)));
+    // Four clients: four SQLite connections, as several API and worker processes would have.
+    const clients = [db.prisma, ...Array.from({ length: 3 }, () => createPrismaClient(db.url))];
+    try {
+      const results = await Promise.allSettled(
+        cases.map((c, i) =>
+          commitAward(clients[i % clients.length]!, { programmeId: programme.programmeId, applicationId: c.applicationId, amountFen: 200_000_000, key: `${c.applicationId}:commit` }),
+        ),
+      );
+      const refused = results.filter((r) => r.status === 'rejected');
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+      for (const r of refused) expect(((r as PromiseRejectedResult).reason as ApplicationFailure).type).toBe('BudgetExhausted');
+      const totals = await ledgerTotals(db.prisma, programme.programmeId);
+      expect(totals).toMatchObject({ committedFen: 2_000_000_000n, remainingFen: 0n });
+      expect(await reconcile(db.prisma, programme.programmeId)).toEqual([]);
+    } finally {
+      await Promise.all(clients.slice(1).map((c) => c.$disconnect()));
+    }
+  });
+
+  it('pays a tranche once per key and refuses to pay beyond the commitment', async () => {
+    const programme = await seedProgramme(db.prisma, window());
+    const c = await seedApplication(db.prisma, programme);
+    const base = { programmeId: programme.programmeId, applicationId: c.applicationId };
+    await commitAward(db.prisma, { ...base, amountFen: 500_000_000, key: 'k:commit' });
+    await commitAward(db.prisma, { ...base, amountFen: 500_000_000, key: 'k:commit' });
+    await Promise.all([1, 2, 3].map(() => payTranche(db.prisma, { ...base, amountFen: 300_000_000, trancheCode: 'T1', key: 'k:pay:T1' }).catch(() => null)));
+    await payTranche(db.prisma, { ...base, amountFen: 300_000_000, trancheCode: 'T1', key: 'k:pay:T1' });
+    await expect(payTranche(db.prisma, { ...base, amountFen: 300_000_000, trancheCode: 'T2', key: 'k:pay:T2' })).rejects.toMatchObject({ type: 'InvalidAction' });
+    const totals = await ledgerTotals(db.prisma, programme.programmeId);
+    expect(totals).toMatchObject({ committedFen: 500_000_000n, paidFen: 300_000_000n });
+    expect(await reconcile(db.prisma, programme.programmeId)).toEqual([]);
+  });
+
+  it('returns the unpaid surplus, or claws back payments, once', async () => {
+    const programme = await seedProgramme(db.prisma, window());
+    const [a, b] = [await seedApplication(db.prisma, programme), await seedApplication(db.prisma, programme)];
+    for (const [c, key] of [[a, 'a'], [b, 'b']] as const) {
+      await commitAward(db.prisma, { programmeId: programme.programmeId, applicationId: c.applicationId, amountFen: 500_000_000, key: `${key}:commit` });
+      await payTranche(db.prisma, { programmeId: programme.programmeId, applicationId: c.applicationId, amountFen: 300_000_000, trancheCode: 'T1', key: `${key}:pay` });
+    }
+    const settleA = { programmeId: programme.programmeId, applicationId: a.applicationId, mode: 'return_surplus' as const, key: 'a:settle', reason: 'mid-term failed' };
+    expect(await settleCase(db.prisma, settleA)).toEqual({ clawedBackFen: 0, returnedFen: 200_000_000 });
+    expect(await settleCase(db.prisma, settleA)).toEqual({ clawedBackFen: 0, returnedFen: 200_000_000 });
+    const settleB = { programmeId: programme.programmeId, applicationId: b.applicationId, mode: 'claw_back' as const, key: 'b:settle', reason: 'fraud' };
+    expect(await settleCase(db.prisma, settleB)).toEqual({ clawedBackFen: 300_000_000, returnedFen: 200_000_000 });
+    const totals = await ledgerTotals(db.prisma, programme.programmeId);
+    expect(totals).toMatchObject({
+      committedFen: 1_000_000_000n,
+      paidFen: 600_000_000n,
+      returnedFen: 400_000_000n,
+      clawedBackFen: 300_000_000n,
+      outstandingCommitmentFen: 300_000_000n,
+      netPaidFen: 300_000_000n,
+      remainingFen: 9_700_000_000n - 300_000_000n,
+    });
+    expect(await reconcile(db.prisma, programme.programmeId)).toEqual([]);
+  });
+});
