@@ -11,11 +11,13 @@ export const newUserSchema = z.strictObject({
   email: z.string().trim().toLowerCase().email().max(254),
   displayName: z.string().trim().min(1).max(200),
   role: z.enum(ROLES),
+  /** For reviewers: the fields they may be drawn for. */
+  expertise: z.array(z.string().trim().min(1).max(100)).max(50).optional(),
 });
 export type NewUser = z.infer<typeof newUserSchema>;
 
-function publicUser(u: { id: string; email: string; displayName: string; role: string; createdAt: Date }) {
-  return { id: u.id, email: u.email, displayName: u.displayName, role: u.role, createdAt: u.createdAt };
+function publicUser(u: { id: string; email: string; displayName: string; role: string; expertise: unknown; createdAt: Date }) {
+  return { id: u.id, email: u.email, displayName: u.displayName, role: u.role, expertise: u.expertise ?? null, createdAt: u.createdAt };
 }
 
 /** Creates a user with a first API key. The key is returned once and never stored in the clear. */
