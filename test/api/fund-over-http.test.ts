@@ -31,7 +31,7 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
   const officer = await sys.user('officer');
   const applicant = await sys.user('applicant');
   const finance = await sys.user('finance');
-  const reviewers = [];
+  const reviewers: Array<{ id: string; key: string }> = [];
   for (let i = 0; i < 5; i++) {
     const res = await sys.call('POST', '/users', {
       key: admin,
