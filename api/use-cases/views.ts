@@ -51,7 +51,7 @@ export async function caseReviews(deps: AppDeps, actor: Actor, applicationId: st
 /** What waits on the caller, soonest due first. */
 export async function inbox(deps: AppDeps, actor: Actor) {
   const { prisma } = deps;
-  const items: Array<{ kind: string; applicationId: string; what: string; dueAt: Date | null }> = [];
+  const items: Array<{ kind: string; applicationId: string; what: string; dueAt: Date | null; ref?: string }> = [];
   const cases = (waitingOn: string, applicantId?: string) =>
     prisma.application.findMany({
       where: { waitingOn, ...(applicantId ? { applicantId } : {}) },
@@ -70,7 +70,7 @@ export async function inbox(deps: AppDeps, actor: Actor) {
     case 'officer':
       for (const c of await cases('officer')) items.push({ kind: 'decision', applicationId: c.id, what: `${c.title}: ${c.nextAction}`, dueAt: c.dueAt });
       for (const o of await prisma.objection.findMany({ where: { status: 'open' }, take: 500 })) {
-        items.push({ kind: 'objection', applicationId: o.applicationId, what: `Resolve the objection filed by ${o.filerName}`, dueAt: null });
+        items.push({ kind: 'objection', applicationId: o.applicationId, what: `Resolve the objection filed by ${o.filerName}`, dueAt: null, ref: o.id });
       }
       for (const m of await prisma.milestone.findMany({ where: { status: { in: ['overdue', 'awaiting_score'] } }, take: 500 })) {
         items.push({ kind: 'milestone', applicationId: m.applicationId, what: m.status === 'overdue' ? `The ${m.code} report is overdue` : `Record the ${m.code} score`, dueAt: m.dueAt });
@@ -78,7 +78,7 @@ export async function inbox(deps: AppDeps, actor: Actor) {
       break;
     case 'finance':
       for (const t of await prisma.tranche.findMany({ where: { status: 'released' }, take: 500 })) {
-        items.push({ kind: 'payment', applicationId: t.applicationId, what: `Approve tranche ${t.code} (${t.amountFen} fen)`, dueAt: null });
+        items.push({ kind: 'payment', applicationId: t.applicationId, what: `Approve tranche ${t.code} (${t.amountFen} fen)`, dueAt: null, ref: t.code });
       }
       break;
     default:
