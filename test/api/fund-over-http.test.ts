@@ -123,7 +123,7 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
   const objection = await sys.call('POST', `/notices/${id}/objections`, {
     body: { name: 'Chen Wei', idNumber: '11010519491231002X', contact: '13800000000', text: 'Same project funded elsewhere' },
   });
-  expect(objection.status).toBe(202);
+  expect(objection).toMatchObject({ status: 202 });
   const stored = await sys.db.prisma.objection.findFirstOrThrow({ where: { applicationId: id } });
   expect(stored.filerIdMasked).toBe('110105********002X');
   expect(JSON.stringify(stored)).not.toContain('11010519491231002X');

@@ -57,7 +57,8 @@ export class PublicNotice {
   }
 
   validateFile(cmd: FileObjectionCommand, now: Date): void {
-    if (!this.endsAt || now >= this.endsAt || this.result) reject('DeadlinePassed', 'The notice period is not open');
+    // The period runs from the start; its end may still be being computed, which is no reason to refuse.
+    if (this.result || (this.endsAt && now >= this.endsAt)) reject('DeadlinePassed', 'The notice period is over');
     const { name, idMasked, idHash, contact } = cmd.filer;
     // Real-name objections only: anonymous ones are not accepted.
     if (!name?.trim() || !idMasked || !idHash || !contact?.trim()) {
