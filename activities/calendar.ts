@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { isWorkday } from 'chinese-days';
 import { DAY_MS } from '../shared';
 
@@ -23,12 +24,26 @@ export function endOfWorkingDays(start: Date, workingDays: number): Date {
   }
 }
 
+/**
+ * Whether the calendar data has the State Council's arrangement for a year. New Year's Day is a
+ * public holiday every year, so a year whose 1 January reads as a working day has no data (the
+ * library then knows weekends only).
+ */
+export function hasOfficialCalendar(year: number): boolean {
+  return !isWorkday(`${year}-01-01`);
+}
+
 export function calendarActivities() {
   return {
     /** When a public notice opened at `startsAt` ends; the span is compressed by the programme's timeScale. */
     async noticeEndsAt(input: { startsAt: string; workingDays: number; timeScale: number }): Promise<string> {
       const start = new Date(input.startsAt);
       const end = endOfWorkingDays(start, input.workingDays);
+      for (let y = Number(shanghaiDate(start).slice(0, 4)); y <= Number(shanghaiDate(end).slice(0, 4)); y++) {
+        if (!hasOfficialCalendar(y)) {
+          log.warn(`No official holiday arrangement for ${y} in the calendar data: counting weekends only. Update chinese-days.`);
+        }
+      }
       return new Date(start.getTime() + (end.getTime() - start.getTime()) / input.timeScale).toISOString();
     },
   };

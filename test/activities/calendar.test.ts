@@ -1,5 +1,5 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { endOfWorkingDays } from '../../activities/calendar';
+import { endOfWorkingDays, hasOfficialCalendar } from '../../activities/calendar';
 import { createActivities } from '../../activities';
 import { freshDatabase } from '../helpers/db';
 
@@ -14,6 +14,12 @@ describe('working days by the official calendar', () => {
     // 30 Sep (Wed) counts; 1-7 Oct off; 8, 9, 10 (Sat, adjusted), 12, 13, 14 count.
     const end = endOfWorkingDays(new Date('2026-09-30T10:00:00+08:00'), 7);
     expect(end.toISOString()).toBe(new Date('2026-10-15T00:00:00+08:00').toISOString());
+  });
+
+  it('knows which years have the official arrangement', () => {
+    expect(hasOfficialCalendar(2025)).toBe(true);
+    expect(hasOfficialCalendar(2026)).toBe(true);
+    expect(hasOfficialCalendar(2099)).toBe(false);
   });
 
   it('does not count a start on a holiday', () => {
