@@ -31,9 +31,9 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
       const moved = change.from !== change.to;
       if (moved) {
         await tx.stageHistory.upsert({
-          where: { applicationId_seq: { applicationId: e.applicationId, seq: change.seq } },
+          where: { caseId_seq: { caseId: e.caseId, seq: change.seq } },
           create: {
-            applicationId: e.applicationId,
+            caseId: e.caseId,
             seq: change.seq,
             stage: change.to,
             enteredAt: new Date(change.at),
@@ -43,35 +43,38 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
           },
           update: {},
         });
-        await audit(tx, `${e.applicationId}:stage:${change.seq}`, {
+        await audit(tx, `${e.caseId}:stage:${change.seq}`, {
           at: new Date(change.at),
           actorId: change.actor?.id,
           actorRole: change.actor?.role ?? 'system',
-          action: `application.${change.to}`,
-          targetType: 'application',
-          targetId: e.applicationId,
+          action: `${e.caseKind}.${change.to}`,
+          targetType: e.caseKind,
+          targetId: e.caseId,
           before: { stage: change.from },
           after: { stage: change.to, ...(change.detail ?? {}) },
           reason: change.reason,
           requestId: change.requestId,
         });
       }
-      await tx.application.updateMany({
-        where: { id: e.applicationId, stageSeq: { lt: change.seq } },
-        data: {
-          stage: change.to,
-          stageSeq: change.seq,
-          waitingOn: change.next.waitingOn,
-          nextAction: change.next.what,
-          dueAt: date(change.next.dueAt),
-          ...(moved && change.to === 'submitted' ? { submittedAt: new Date(change.at), workflowId: e.applicationId } : {}),
-        },
-      });
+      const current = {
+        stage: change.to,
+        stageSeq: change.seq,
+        waitingOn: change.next.waitingOn,
+        nextAction: change.next.what,
+        dueAt: date(change.next.dueAt),
+      };
+      const where = { id: e.caseId, stageSeq: { lt: change.seq } };
+      if (e.caseKind === 'application') {
+        const submitted = moved && change.to === 'submitted' ? { submittedAt: new Date(change.at), workflowId: e.caseId } : {};
+        await tx.application.updateMany({ where, data: { ...current, ...submitted } });
+      } else {
+        await tx.station.updateMany({ where, data: { ...current, ...stationFacts(change.detail) } });
+      }
       return;
     }
     case 'facts':
       await tx.application.update({
-        where: { id: e.applicationId },
+        where: { id: e.caseId },
         data: { configVersion: e.configVersion, tier: e.award?.tier ?? null, awardFen: e.award ? BigInt(e.award.amountFen) : null },
       });
       return;
@@ -91,7 +94,7 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
       };
       await tx.reviewAssignment.upsert({
         where: { id: e.id },
-        create: { id: e.id, applicationId: e.applicationId, round: e.round, reviewerId: a.reviewerId, ...data },
+        create: { id: e.id, caseId: e.caseId, round: e.round, reviewerId: a.reviewerId, ...data },
         update: data,
       });
       return;
@@ -111,7 +114,7 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
         where: { id: o.id },
         create: {
           id: o.id,
-          applicationId: e.applicationId,
+          caseId: e.caseId,
           noticeId: e.noticeId,
           filerName: e.filer.name,
           filerIdMasked: e.filer.idMasked,
@@ -127,13 +130,13 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
     }
     case 'tranche': {
       const t = e.tranche;
-      const id = `${e.applicationId}:${t.code}`;
+      const id = `${e.caseId}:${t.code}`;
       const current = await tx.tranche.findUnique({ where: { id }, select: { rev: true } });
       if (current && current.rev >= e.rev) return;
       const data = { status: t.status, approvals: json(t.approvals), paidAt: date(t.paidAt), rev: e.rev };
       await tx.tranche.upsert({
         where: { id },
-        create: { id, applicationId: e.applicationId, code: t.code, amountFen: BigInt(t.amountFen), ...data },
+        create: { id, applicationId: e.caseId, code: t.code, amountFen: BigInt(t.amountFen), ...data },
         update: data,
       });
       return;
@@ -152,7 +155,7 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
       };
       await tx.milestone.upsert({
         where: { id: e.id },
-        create: { id: e.id, applicationId: e.applicationId, code: m.code, attempt: m.attempt, ...data },
+        create: { id: e.id, caseId: e.caseId, code: m.code, attempt: m.attempt, ...data },
         update: data,
       });
       return;
@@ -164,7 +167,7 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
           id: e.key,
           userId: 'userId' in e.to ? e.to.userId : null,
           role: 'role' in e.to ? e.to.role : null,
-          applicationId: e.applicationId,
+          caseId: e.caseId,
           kind: e.kind,
           message: e.message,
           dueAt: date(e.dueAt),
@@ -177,8 +180,8 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
         actorId: e.actor?.id,
         actorRole: e.actor?.role ?? 'system',
         action: e.action,
-        targetType: 'application',
-        targetId: e.applicationId,
+        targetType: e.caseKind,
+        targetId: e.caseId,
         after: e.detail,
         reason: e.reason,
         requestId: e.requestId,
@@ -186,12 +189,12 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
       return;
     case 'credit':
       for (const s of e.subjects) {
-        const id = `${e.applicationId}:${s.kind}:${s.name}`;
+        const id = `${e.caseId}:${s.kind}:${s.name}`;
         await tx.creditRecord.upsert({
           where: { id },
           create: {
             id,
-            applicationId: e.applicationId,
+            caseId: e.caseId,
             subjectKind: s.kind,
             subjectName: s.name,
             subjectUserId: s.userId,
@@ -204,6 +207,16 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
       }
       return;
   }
+}
+
+/** Station facts a stage change may carry: the term, its end, the establishment date. */
+function stationFacts(detail: Record<string, unknown> | undefined) {
+  const d = (detail ?? {}) as { term?: number; termEndsAt?: string; establishedAt?: string };
+  return {
+    ...(d.term !== undefined ? { term: d.term } : {}),
+    ...(d.termEndsAt ? { termEndsAt: new Date(d.termEndsAt) } : {}),
+    ...(d.establishedAt ? { establishedAt: new Date(d.establishedAt) } : {}),
+  };
 }
 
 async function audit(

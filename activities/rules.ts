@@ -36,7 +36,7 @@ export function ruleActivities(prisma: PrismaClient) {
      * Draws reviewers of the field from the pool, skipping `exclude`. The ranking is a hash of the
      * seed and the reviewer, so a retried draw gives the same panel.
      */
-    async drawReviewers(input: { applicationId: string; field: string; count: number; exclude: string[]; seed: string }): Promise<string[]> {
+    async drawReviewers(input: { caseId: string; field: string; count: number; exclude: string[]; seed: string }): Promise<string[]> {
       const pool = await prisma.user.findMany({
         where: { role: 'reviewer', disabledAt: null, id: { notIn: input.exclude } },
         select: { id: true, expertise: true },

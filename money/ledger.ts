@@ -56,9 +56,9 @@ export async function ledgerTotals(db: Db, programmeId: string): Promise<LedgerT
   };
 }
 
-/** Per-case position: what is still promised and what has been paid. */
-export async function caseMoney(db: Db, applicationId: string) {
-  const s = await kindSums(db, { applicationId });
+/** Per-case position (an application or a station): what is still promised and what has been paid. */
+export async function caseMoney(db: Db, caseId: string) {
+  const s = await kindSums(db, { caseId });
   return { committedFen: s.commit - s.return - s.clawback, paidFen: s.payment - s.clawback };
 }
 
@@ -68,7 +68,7 @@ async function existing(tx: Prisma.TransactionClient, key: string) {
 
 export interface CommitInput {
   programmeId: string;
-  applicationId: string;
+  caseId: string;
   amountFen: number;
   key: string;
   actorId?: string;
@@ -91,7 +91,7 @@ export async function commitAward(prisma: PrismaClient, input: CommitInput): Pro
       });
     }
     await tx.ledgerEntry.create({
-      data: { programmeId: input.programmeId, applicationId: input.applicationId, kind: 'commit', amountFen: amount, idempotencyKey: input.key, actorId: input.actorId },
+      data: { programmeId: input.programmeId, caseId: input.caseId, kind: 'commit', amountFen: amount, idempotencyKey: input.key, actorId: input.actorId },
     });
   });
 }
@@ -105,7 +105,7 @@ export async function payTranche(prisma: PrismaClient, input: PayInput): Promise
   const amount = BigInt(input.amountFen);
   await inTransaction(prisma, async (tx) => {
     if (await existing(tx, input.key)) return;
-    const position = await caseMoney(tx, input.applicationId);
+    const position = await caseMoney(tx, input.caseId);
     if (position.paidFen + amount > position.committedFen) {
       throw ApplicationFailure.create({
         type: 'InvalidAction',
@@ -116,7 +116,7 @@ export async function payTranche(prisma: PrismaClient, input: PayInput): Promise
     await tx.ledgerEntry.create({
       data: {
         programmeId: input.programmeId,
-        applicationId: input.applicationId,
+        caseId: input.caseId,
         kind: 'payment',
         amountFen: amount,
         trancheCode: input.trancheCode,
@@ -130,7 +130,7 @@ export async function payTranche(prisma: PrismaClient, input: PayInput): Promise
 
 export interface SettleInput {
   programmeId: string;
-  applicationId: string;
+  caseId: string;
   mode: 'return_surplus' | 'claw_back';
   key: string;
   reason: string;
@@ -147,8 +147,8 @@ export async function settleCase(prisma: PrismaClient, input: SettleInput): Prom
       const amount = (k: string) => Number(done.find((d) => d.kind === k)?.amountFen ?? 0n);
       return { clawedBackFen: amount('clawback'), returnedFen: amount('return') };
     }
-    let { committedFen, paidFen } = await caseMoney(tx, input.applicationId);
-    const base = { programmeId: input.programmeId, applicationId: input.applicationId, reason: input.reason };
+    let { committedFen, paidFen } = await caseMoney(tx, input.caseId);
+    const base = { programmeId: input.programmeId, caseId: input.caseId, reason: input.reason };
     let clawedBack = 0n;
     if (input.mode === 'claw_back' && paidFen > 0n) {
       clawedBack = paidFen;

@@ -302,8 +302,8 @@ async function run(api: Api, adminKey: string) {
         const mine = await api.call(key, 'GET', '/reviews');
         const open = mine.body.items.filter((x: { status: string }) => x.status === 'assigned' || x.status === 'accepted');
         await Promise.all(
-          open.map(async (a: { applicationId: string; status: string }) => {
-            const c = cases.find((x) => x.id === a.applicationId)!;
+          open.map(async (a: { caseId: string; status: string }) => {
+            const c = cases.find((x) => x.id === a.caseId)!;
             if (a.status === 'assigned') await api.call(key, 'POST', `/applications/${c.id}/review/declaration`, { conflict: false });
             const s = c.p.score;
             await api.call(key, 'POST', `/applications/${c.id}/review/score`, {
@@ -320,11 +320,11 @@ async function run(api: Api, adminKey: string) {
     // The officer resolves objections; finance approves released tranches, two people each.
     const objections = stages.has('public_notice') ? (await api.call(officer, 'GET', '/inbox')).body.items : [];
     for (const item of objections.filter((x: { kind: string }) => x.kind === 'objection')) {
-      await api.call(officer, 'POST', `/applications/${item.applicationId}/objections/${encodeURIComponent(item.ref)}/resolve`, { resolution: 'dismissed', reason: 'The other award is for a different project' });
+      await api.call(officer, 'POST', `/applications/${item.caseId}/objections/${encodeURIComponent(item.ref)}/resolve`, { resolution: 'dismissed', reason: 'The other award is for a different project' });
     }
     for (const approver of stages.has('in_progress') || stages.has('final_acceptance') ? finance : []) {
       for (const item of (await api.call(approver, 'GET', '/inbox')).body.items.filter((x: { kind: string }) => x.kind === 'payment')) {
-        await api.call(approver, 'POST', `/applications/${item.applicationId}/tranches/${item.ref}/approve`, {});
+        await api.call(approver, 'POST', `/applications/${item.caseId}/tranches/${item.ref}/approve`, {});
       }
     }
     timing('officer and finance', t0);

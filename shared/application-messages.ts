@@ -60,10 +60,10 @@ export type CancelCommand = ActionContext & { reason: string };
 export type MigrateConfigCommand = ActionContext & { configVersion: number; config: ProgrammeConfig };
 
 /** A stage change; `from === to` marks a change of the next step within a stage (no history row). */
-export interface StageChange {
+export interface StageChange<S extends string = ApplicationStage> {
   seq: number;
-  from: ApplicationStage;
-  to: ApplicationStage;
+  from: S;
+  to: S;
   /** ISO timestamp (workflow time). */
   at: string;
   actor: Actor | null;

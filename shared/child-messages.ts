@@ -1,11 +1,14 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { MilestoneConfig, ReviewConfig } from './programme-config';
 import type { ActionContext } from './application-messages';
+import type { CaseKind } from './events';
 
 // ---- Expert review round (reusable: fund applications, stations, milestone checks) ----
 
 export interface ReviewRoundInput {
-  applicationId: string;
+  /** The case under review: an application or a station. */
+  caseKind: CaseKind;
+  caseId: string;
   round: number;
   field: string;
   review: ReviewConfig;
@@ -55,7 +58,8 @@ export const reviewRoundViewQuery = defineQuery<ReviewRoundView>('view');
 // ---- Public notice (公示) ----
 
 export interface PublicNoticeInput {
-  applicationId: string;
+  caseKind: CaseKind;
+  caseId: string;
   /** What is published: the award, or a final-acceptance outcome. */
   subject: string;
   workingDays: number;
@@ -109,8 +113,10 @@ export const publicNoticeViewQuery = defineQuery<PublicNoticeView>('view');
 // ---- Milestone check (中期评估 / 验收) ----
 
 export interface MilestoneCheckInput {
-  applicationId: string;
-  applicantId: string;
+  caseKind: CaseKind;
+  caseId: string;
+  /** Who must submit the report: the applicant, or a station's host. */
+  reporterId: string;
   milestone: MilestoneConfig;
   attempt: number;
   /** ISO: when the report is due. */

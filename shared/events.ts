@@ -3,29 +3,32 @@ import type { StageChange, TrancheView } from './application-messages';
 import type { AssignmentView, MilestoneCheckView, ObjectionFiler, ObjectionView } from './child-messages';
 import type { WaitingOn } from './stages';
 
+/** The kinds of long-running case; child workflows and the projector serve them all. */
+export type CaseKind = 'application' | 'station';
+
 /**
  * Facts that workflows hand to the read-model projector (activities/projector.ts). Each carries what
  * makes it idempotent: a stage sequence number, a revision number or a key.
  */
 export type CaseEvent =
-  | { type: 'stage'; applicationId: string; change: StageChange }
-  | { type: 'facts'; applicationId: string; configVersion: number; award: { tier: string; amountFen: number } | null }
-  | { type: 'assignment'; applicationId: string; id: string; round: number; rev: number; assignment: AssignmentView }
+  | { type: 'stage'; caseKind: CaseKind; caseId: string; change: StageChange<string> }
+  | { type: 'facts'; caseId: string; configVersion: number; award: { tier: string; amountFen: number } | null }
+  | { type: 'assignment'; caseId: string; id: string; round: number; rev: number; assignment: AssignmentView }
   | {
       type: 'objection';
-      applicationId: string;
+      caseId: string;
       noticeId: string;
       rev: number;
       objection: ObjectionView;
       filer: ObjectionFiler;
       resolvedById: string | null;
     }
-  | { type: 'tranche'; applicationId: string; rev: number; tranche: TrancheView }
-  | { type: 'milestone'; applicationId: string; id: string; rev: number; milestone: MilestoneCheckView; reportSummary: string | null }
+  | { type: 'tranche'; caseId: string; rev: number; tranche: TrancheView }
+  | { type: 'milestone'; caseId: string; id: string; rev: number; milestone: MilestoneCheckView; reportSummary: string | null }
   | {
       type: 'notify';
       key: string;
-      applicationId: string;
+      caseId: string;
       to: { userId: string } | { role: 'officer' | 'finance' };
       kind: string;
       message: string;
@@ -34,7 +37,8 @@ export type CaseEvent =
   | {
       type: 'audit';
       key: string;
-      applicationId: string;
+      caseKind: CaseKind;
+      caseId: string;
       actor: Actor | null;
       action: string;
       detail?: Record<string, unknown>;
@@ -43,7 +47,7 @@ export type CaseEvent =
     }
   | {
       type: 'credit';
-      applicationId: string;
+      caseId: string;
       subjects: Array<{ kind: 'unit' | 'lead' | 'member'; name: string; userId?: string }>;
       consequence: string;
       reason: string;

@@ -80,7 +80,7 @@ export async function loadVisible(deps: AppDeps, actor: Actor, id: string): Prom
   if (actor.role === 'applicant' && app.applicantId !== actor.id) throw hidden();
   if (actor.role === 'reviewer') {
     const seat = await deps.prisma.reviewAssignment.findFirst({
-      where: { applicationId: id, reviewerId: actor.id, status: { in: ['assigned', 'accepted', 'submitted'] } },
+      where: { caseId: id, reviewerId: actor.id, status: { in: ['assigned', 'accepted', 'submitted'] } },
     });
     if (!seat) throw hidden();
   }
@@ -177,7 +177,7 @@ export async function resubmit(deps: AppDeps, actor: Actor, id: string, requestI
 export async function getApplication(deps: AppDeps, actor: Actor, id: string) {
   const app = await loadVisible(deps, actor, id);
   const history = await deps.prisma.stageHistory.findMany({
-    where: { applicationId: id },
+    where: { caseId: id },
     orderBy: { seq: 'asc' },
     select: { stage: true, enteredAt: true, reason: true },
   });

@@ -22,7 +22,7 @@ describe('the programme ledger', () => {
     try {
       const results = await Promise.allSettled(
         cases.map((c, i) =>
-          commitAward(clients[i % clients.length]!, { programmeId: programme.programmeId, applicationId: c.applicationId, amountFen: 200_000_000, key: `${c.applicationId}:commit` }),
+          commitAward(clients[i % clients.length]!, { programmeId: programme.programmeId, caseId: c.applicationId, amountFen: 200_000_000, key: `${c.applicationId}:commit` }),
         ),
       );
       const refused = results.filter((r) => r.status === 'rejected');
@@ -39,7 +39,7 @@ describe('the programme ledger', () => {
   it('pays a tranche once per key and refuses to pay beyond the commitment', async () => {
     const programme = await seedProgramme(db.prisma, window());
     const c = await seedApplication(db.prisma, programme);
-    const base = { programmeId: programme.programmeId, applicationId: c.applicationId };
+    const base = { programmeId: programme.programmeId, caseId: c.applicationId };
     await commitAward(db.prisma, { ...base, amountFen: 500_000_000, key: 'k:commit' });
     await commitAward(db.prisma, { ...base, amountFen: 500_000_000, key: 'k:commit' });
     await Promise.all([1, 2, 3].map(() => payTranche(db.prisma, { ...base, amountFen: 300_000_000, trancheCode: 'T1', key: 'k:pay:T1' }).catch(() => null)));
@@ -54,13 +54,13 @@ describe('the programme ledger', () => {
     const programme = await seedProgramme(db.prisma, window());
     const [a, b] = [await seedApplication(db.prisma, programme), await seedApplication(db.prisma, programme)];
     for (const [c, key] of [[a, 'a'], [b, 'b']] as const) {
-      await commitAward(db.prisma, { programmeId: programme.programmeId, applicationId: c.applicationId, amountFen: 500_000_000, key: `${key}:commit` });
-      await payTranche(db.prisma, { programmeId: programme.programmeId, applicationId: c.applicationId, amountFen: 300_000_000, trancheCode: 'T1', key: `${key}:pay` });
+      await commitAward(db.prisma, { programmeId: programme.programmeId, caseId: c.applicationId, amountFen: 500_000_000, key: `${key}:commit` });
+      await payTranche(db.prisma, { programmeId: programme.programmeId, caseId: c.applicationId, amountFen: 300_000_000, trancheCode: 'T1', key: `${key}:pay` });
     }
-    const settleA = { programmeId: programme.programmeId, applicationId: a.applicationId, mode: 'return_surplus' as const, key: 'a:settle', reason: 'mid-term failed' };
+    const settleA = { programmeId: programme.programmeId, caseId: a.applicationId, mode: 'return_surplus' as const, key: 'a:settle', reason: 'mid-term failed' };
     expect(await settleCase(db.prisma, settleA)).toEqual({ clawedBackFen: 0, returnedFen: 200_000_000 });
     expect(await settleCase(db.prisma, settleA)).toEqual({ clawedBackFen: 0, returnedFen: 200_000_000 });
-    const settleB = { programmeId: programme.programmeId, applicationId: b.applicationId, mode: 'claw_back' as const, key: 'b:settle', reason: 'fraud' };
+    const settleB = { programmeId: programme.programmeId, caseId: b.applicationId, mode: 'claw_back' as const, key: 'b:settle', reason: 'fraud' };
     expect(await settleCase(db.prisma, settleB)).toEqual({ clawedBackFen: 300_000_000, returnedFen: 200_000_000 });
     const totals = await ledgerTotals(db.prisma, programme.programmeId);
     expect(totals).toMatchObject({

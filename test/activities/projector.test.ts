@@ -14,7 +14,8 @@ afterAll(() => db.close());
 function stage(applicationId: string, seq: number, from: StageChange['from'], to: StageChange['to']): CaseEvent {
   return {
     type: 'stage',
-    applicationId,
+    caseKind: 'application',
+    caseId: applicationId,
     change: { seq, from, to, at: new Date(Date.UTC(2026, 10, seq)).toISOString(), actor: null, next: { waitingOn: 'officer', what: `after ${to}`, dueAt: null } },
   };
 }
@@ -35,7 +36,7 @@ describe('projectEvents', () => {
     }
     const app = await db.prisma.application.findUniqueOrThrow({ where: { id: applicationId } });
     expect(app).toMatchObject({ stage: 'submitted', stageSeq: 1, workflowId: applicationId, waitingOn: 'officer', nextAction: 'after submitted' });
-    expect(await db.prisma.stageHistory.count({ where: { applicationId } })).toBe(1);
+    expect(await db.prisma.stageHistory.count({ where: { caseId: applicationId } })).toBe(1);
     expect(await db.prisma.auditEntry.count({ where: { targetId: applicationId } })).toBe(1);
   });
 
@@ -53,15 +54,15 @@ describe('projectEvents', () => {
     const { projectEvents } = createActivities({ prisma: db.prisma });
     const tranche = (rev: number, status: 'released' | 'paid'): CaseEvent => ({
       type: 'tranche',
-      applicationId,
+      caseId: applicationId,
       rev,
       tranche: { code: 'T1', amountFen: 480_000_000, after: 'signing', status, approvals: [], paidAt: null },
     });
-    const notify: CaseEvent = { type: 'notify', key: `${applicationId}:paid:T1`, applicationId, to: { role: 'finance' }, kind: 'payment', message: 'm' };
+    const notify: CaseEvent = { type: 'notify', key: `${applicationId}:paid:T1`, caseId: applicationId, to: { role: 'finance' }, kind: 'payment', message: 'm' };
     await env().run(projectEvents, [tranche(1, 'released'), tranche(2, 'paid'), notify]);
     await env().run(projectEvents, [tranche(1, 'released'), notify]);
     const t = await db.prisma.tranche.findUniqueOrThrow({ where: { id: `${applicationId}:T1` } });
     expect(t).toMatchObject({ status: 'paid', rev: 2, amountFen: 480_000_000n });
-    expect(await db.prisma.notification.count({ where: { applicationId } })).toBe(1);
+    expect(await db.prisma.notification.count({ where: { caseId: applicationId } })).toBe(1);
   });
 });

@@ -65,7 +65,7 @@ describe('an application from draft to submission, over HTTP', () => {
     const again = await sys.call('POST', `/applications/${id}/submit`, { key: applicant.key });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('WrongStage');
-    const history = await sys.db.prisma.stageHistory.count({ where: { applicationId: id } });
+    const history = await sys.db.prisma.stageHistory.count({ where: { caseId: id } });
     expect(history).toBe(1);
   });
 

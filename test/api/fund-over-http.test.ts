@@ -67,7 +67,7 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
   // The call closes by itself; the officer sees the formal review waiting in the inbox.
   await eventually('formal review', async () => (await sys.call('GET', `/applications/${id}`, { key: officer.key })).body.stage === 'formal_review');
   const inbox = await sys.call('GET', '/inbox', { key: officer.key });
-  expect(inbox.body.items.map((i: { applicationId: string }) => i.applicationId)).toContain(id);
+  expect(inbox.body.items.map((i: { caseId: string }) => i.caseId)).toContain(id);
   const accepted = await sys.call('POST', `/applications/${id}/formal-review`, { key: officer.key, body: { decision: 'accept' } });
   expect(accepted.status).toBe(200);
   expect(accepted.body.stage).toBe('expert_review');
@@ -75,7 +75,7 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
   // Reviewers find their assignments, declare, and score blind.
   const seated = await eventually('the panel', async () => {
     const lists = await Promise.all(reviewers.map((r) => sys.call('GET', '/reviews', { key: r.key })));
-    const mine = reviewers.filter((_r, i) => lists[i]!.body.items.some((a: { applicationId: string }) => a.applicationId === id));
+    const mine = reviewers.filter((_r, i) => lists[i]!.body.items.some((a: { caseId: string }) => a.caseId === id));
     return mine.length === 5 ? mine : undefined;
   });
   const first = seated[0]!;
@@ -124,7 +124,7 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
     body: { name: 'Chen Wei', idNumber: '11010519491231002X', contact: '13800000000', text: 'Same project funded elsewhere' },
   });
   expect(objection).toMatchObject({ status: 202 });
-  const stored = await sys.db.prisma.objection.findFirstOrThrow({ where: { applicationId: id } });
+  const stored = await sys.db.prisma.objection.findFirstOrThrow({ where: { caseId: id } });
   expect(stored.filerIdMasked).toBe('110105********002X');
   expect(JSON.stringify(stored)).not.toContain('11010519491231002X');
   const officerInbox = await sys.call('GET', '/inbox', { key: officer.key });
@@ -137,7 +137,7 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
 
   await eventually('agreement', async () => (await sys.call('GET', `/applications/${id}`, { key: applicant.key })).body.stage === 'agreement');
   const applicantInbox = await sys.call('GET', '/inbox', { key: applicant.key });
-  expect(applicantInbox.body.items[0]).toMatchObject({ applicationId: id, kind: 'case' });
+  expect(applicantInbox.body.items[0]).toMatchObject({ caseId: id, kind: 'case' });
   expect((await sys.call('POST', `/applications/${id}/countersign`, { key: officer.key, body: {} })).body.code).toBe('WrongStage');
   expect((await sys.call('POST', `/applications/${id}/sign`, { key: applicant.key, body: {} })).status).toBe(200);
   const running = await sys.call('POST', `/applications/${id}/countersign`, { key: officer.key, body: {} });
@@ -146,7 +146,7 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
   // Finance: officers cannot pay; finance approves the released tranche and it is paid once.
   expect((await sys.call('POST', `/applications/${id}/tranches/T1/approve`, { key: officer.key, body: {} })).status).toBe(403);
   const financeInbox = await sys.call('GET', '/inbox', { key: finance.key });
-  expect(financeInbox.body.items.some((i: { applicationId: string; kind: string }) => i.applicationId === id && i.kind === 'payment')).toBe(true);
+  expect(financeInbox.body.items.some((i: { caseId: string; kind: string }) => i.caseId === id && i.kind === 'payment')).toBe(true);
   const paid = await sys.call('POST', `/applications/${id}/tranches/T1/approve`, { key: finance.key, body: {} });
   expect(paid.body.tranches[0].status).toBe('paid');
   expect((await sys.call('POST', `/applications/${id}/tranches/T1/approve`, { key: finance.key, body: {} })).status).toBe(409);

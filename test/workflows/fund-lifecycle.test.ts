@@ -58,7 +58,7 @@ it('runs the straight path from submission to close-out, paying 60% on signing a
   const totals = await ledgerTotals(db.prisma, d.programme.programmeId);
   expect(totals).toMatchObject({ committedFen: 800_000_000n, paidFen: 800_000_000n, returnedFen: 0n, clawedBackFen: 0n });
   await c.expectConsistent();
-  const history = await db.prisma.stageHistory.count({ where: { applicationId: c.id } });
+  const history = await db.prisma.stageHistory.count({ where: { caseId: c.id } });
   expect(history).toBe(11);
 });
 
@@ -75,7 +75,7 @@ it('pays a tranche once when finance double-clicks, and needs two different peop
   const results = await Promise.allSettled([c.approve('T1', d.finance[1]), c.approve('T1', d.finance[1])]);
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   expect((await c.view()).tranches[0]!.status).toBe('paid');
-  const payments = await db.prisma.ledgerEntry.count({ where: { applicationId: c.id, kind: 'payment' } });
+  const payments = await db.prisma.ledgerEntry.count({ where: { caseId: c.id, kind: 'payment' } });
   expect(payments).toBe(1);
   await c.expectConsistent();
 });
@@ -91,7 +91,7 @@ it('lets an unsigned agreement lapse at its deadline, committing nothing', async
   await env.sleep('31 days');
   const view = await c.waitFor('lapsed');
   expect(view.closedReason).toMatch(/not signed/);
-  expect(await db.prisma.ledgerEntry.count({ where: { applicationId: c.id } })).toBe(0);
+  expect(await db.prisma.ledgerEntry.count({ where: { caseId: c.id } })).toBe(0);
   await c.expectConsistent();
 });
 
@@ -147,7 +147,7 @@ it('terminates after a second failed mid-term, returning the surplus and recordi
   expect(view.tranches.map((t) => t.status)).toEqual(['paid', 'cancelled']);
   const totals = await ledgerTotals(db.prisma, d.programme.programmeId);
   expect(totals).toMatchObject({ committedFen: 800_000_000n, paidFen: 480_000_000n, returnedFen: 320_000_000n, outstandingCommitmentFen: 480_000_000n });
-  const credit = await db.prisma.creditRecord.findMany({ where: { applicationId: c.id } });
+  const credit = await db.prisma.creditRecord.findMany({ where: { caseId: c.id } });
   expect(credit.map((r) => r.subjectKind).sort()).toEqual(['lead', 'unit']);
   await c.expectConsistent();
 });
@@ -162,7 +162,7 @@ it('force-terminates with a clawback of everything paid and credit consequences 
   expect(view.stage).toBe('force_terminated');
   const totals = await ledgerTotals(db.prisma, d.programme.programmeId);
   expect(totals).toMatchObject({ paidFen: 480_000_000n, clawedBackFen: 480_000_000n, returnedFen: 320_000_000n, outstandingCommitmentFen: 0n, netPaidFen: 0n });
-  const credit = await db.prisma.creditRecord.findMany({ where: { applicationId: c.id } });
+  const credit = await db.prisma.creditRecord.findMany({ where: { caseId: c.id } });
   expect(credit.map((r) => r.subjectKind).sort()).toEqual(['lead', 'member', 'member', 'unit']);
   await c.expectConsistent();
   // The unit can no longer pass the eligibility check of a new application.

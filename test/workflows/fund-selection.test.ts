@@ -112,7 +112,7 @@ describe('expert review', () => {
     const view = await c.waitFor('defence');
     // Trimmed mean of 90, 80, 80, 70, 20 without the highest and the lowest: 76.67.
     expect(view.lastReview).toMatchObject({ outcome: 'pass', aggregate: 76.67, submitted: 5 });
-    const recused = await db.prisma.reviewAssignment.findFirstOrThrow({ where: { applicationId: c.id, reviewerId: conflicted } });
+    const recused = await db.prisma.reviewAssignment.findFirstOrThrow({ where: { caseId: c.id, reviewerId: conflicted } });
     expect(recused.status).toBe('recused');
   });
 
@@ -127,7 +127,7 @@ describe('expert review', () => {
     expect(after.assignments.find((a) => a.reviewerId === silent)!.status).toBe('replaced');
     expect(after.escalated).toBe(true);
     expect(after.replacementsUsed).toBe(1);
-    const notes = await db.prisma.notification.findMany({ where: { applicationId: c.id } });
+    const notes = await db.prisma.notification.findMany({ where: { caseId: c.id } });
     expect(notes.filter((n) => n.userId === silent && n.kind === 'review.reminder')).toHaveLength(2);
     expect(notes.filter((n) => n.role === 'officer' && n.kind === 'review.overdue')).toHaveLength(1);
     await c.reviewersScore(8);
@@ -192,7 +192,7 @@ describe('defence, committee and public notice', () => {
     await notice.executeUpdate(resolveObjectionUpdate, { args: [{ actor: c.officer, objectionId: second.objections[1]!.id, resolution: 'upheld', action: 'back_to_review', reason: 'Invoice found' }] });
     const back = await c.waitFor('expert_review');
     expect(back.reviewRound).toBe(2);
-    const rows = await db.prisma.objection.findMany({ where: { applicationId: c.id }, orderBy: { filedAt: 'asc' } });
+    const rows = await db.prisma.objection.findMany({ where: { caseId: c.id }, orderBy: { filedAt: 'asc' } });
     expect(rows.map((r) => r.status)).toEqual(['dismissed', 'upheld']);
     await c.expectConsistent();
   });

@@ -373,7 +373,7 @@ export class ApplicationCase {
       this.emit({
         type: 'notify',
         key: `${this.input.applicationId}:tranche:${t.code}:released`,
-        applicationId: this.input.applicationId,
+        caseId: this.input.applicationId,
         to: { role: 'finance' },
         kind: 'payment.to_approve',
         message: `Tranche ${t.code} (${t.amountFen} fen) is released and awaits approval`,
@@ -498,7 +498,7 @@ export class ApplicationCase {
       { kind: 'lead', name: this.snapshot.leadName, userId: this.input.applicantId },
     ];
     if (scope === 'unit_lead_and_members') for (const m of this.snapshot.members) subjects.push({ kind: 'member', name: m });
-    this.emit({ type: 'credit', applicationId: this.input.applicationId, subjects, consequence: 'credit_downgrade', reason, at: now.toISOString() });
+    this.emit({ type: 'credit', caseId: this.input.applicationId, subjects, consequence: 'credit_downgrade', reason, at: now.toISOString() });
   }
 
   // ---- Configuration ---------------------------------------------------------------------------
@@ -584,7 +584,7 @@ export class ApplicationCase {
     this.stage = to;
     this.next = next;
     this.history.push({ stage: to, at: change.at });
-    this.emit({ type: 'stage', applicationId: this.input.applicationId, change });
+    this.emit({ type: 'stage', caseKind: 'application', caseId: this.input.applicationId, change });
     this.emitFacts();
   }
 
@@ -592,26 +592,28 @@ export class ApplicationCase {
   private emitStageless(): void {
     this.emit({
       type: 'stage',
-      applicationId: this.input.applicationId,
+      caseKind: 'application',
+      caseId: this.input.applicationId,
       change: { seq: ++this.seq, from: this.stage, to: this.stage, at: new Date().toISOString(), actor: null, next: { ...this.next } },
     });
   }
 
   private emitFacts(): void {
-    this.emit({ type: 'facts', applicationId: this.input.applicationId, configVersion: this.configVersion, award: this.award });
+    this.emit({ type: 'facts', caseId: this.input.applicationId, configVersion: this.configVersion, award: this.award });
   }
 
   private trancheChanged(t: TrancheView & { rev: number; paying: boolean }): void {
     t.rev++;
     const { rev, paying: _p, ...tranche } = t;
-    this.emit({ type: 'tranche', applicationId: this.input.applicationId, rev, tranche: { ...tranche, approvals: [...tranche.approvals] } });
+    this.emit({ type: 'tranche', caseId: this.input.applicationId, rev, tranche: { ...tranche, approvals: [...tranche.approvals] } });
   }
 
   private auditAction(action: string, cmd: ActionContext | null, detail?: Record<string, unknown>): void {
     this.emit({
       type: 'audit',
+      caseKind: 'application',
       key: `${this.input.applicationId}:audit:${++this.auditSeq}`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.applicationId,
       actor: cmd?.actor ?? null,
       action,
       reason: cmd?.reason,
@@ -624,7 +626,7 @@ export class ApplicationCase {
     this.emit({
       type: 'notify',
       key: `${this.input.applicationId}:${purpose}`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.applicationId,
       to: { userId: this.input.applicantId },
       kind: `case.${purpose.split(':')[0]}`,
       message,

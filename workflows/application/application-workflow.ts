@@ -146,7 +146,7 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
         // Commits the award to the programme's budget, or refuses cleanly when it cannot cover it.
         await business.commitAward({
           programmeId,
-          applicationId: input.applicationId,
+          caseId: input.applicationId,
           amountFen: kase.award!.amountFen,
           key: `${workflowId}:commit`,
           actorId: cmd.actor.id,
@@ -170,7 +170,7 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
           // Paid once, whatever retries or crashes: the ledger is keyed by workflow and tranche.
           await business.payTranche({
             programmeId,
-            applicationId: input.applicationId,
+            caseId: input.applicationId,
             trancheCode: tranche.code,
             amountFen: tranche.amountFen,
             key: `${workflowId}:pay:${tranche.code}`,
@@ -219,7 +219,7 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
       await projector.flush();
       await business.settleCase({
         programmeId,
-        applicationId: input.applicationId,
+        caseId: input.applicationId,
         mode: money,
         key: `${workflowId}:settle`,
         reason,
@@ -235,7 +235,7 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
     await projector.flush();
     const outcome = await executeChild(publicNoticeWorkflow, {
       workflowId: id,
-      args: [{ applicationId: input.applicationId, subject, workingDays: kase.rules.publicNotice.workingDays, timeScale: kase.rules.timeScale }],
+      args: [{ caseKind: 'application', caseId: input.applicationId, subject, workingDays: kase.rules.publicNotice.workingDays, timeScale: kase.rules.timeScale }],
     });
     kase.noticeEnded();
     return outcome;
@@ -277,7 +277,8 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
           workflowId: roundId,
           args: [
             {
-              applicationId: input.applicationId,
+              caseKind: 'application',
+              caseId: input.applicationId,
               round: kase.reviewRound,
               field: kase.application.field,
               review: kase.rules.review,
@@ -348,7 +349,7 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
     await projector.flush();
     const result = await executeChild(milestoneCheckWorkflow, {
       workflowId: id,
-      args: [{ applicationId: input.applicationId, applicantId: input.applicantId, milestone: m, attempt, dueAt: dueAt.toISOString(), timeScale: kase.rules.timeScale }],
+      args: [{ caseKind: 'application', caseId: input.applicationId, reporterId: input.applicantId, milestone: m, attempt, dueAt: dueAt.toISOString(), timeScale: kase.rules.timeScale }],
     });
     lastCheck = result;
     return result;

@@ -74,7 +74,7 @@ export class MilestoneCheck {
     this.emit({
       type: 'notify',
       key: `${this.workflowId}:escalated`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       to: { role: 'officer' },
       kind: 'milestone.overdue',
       message: `A ${this.input.milestone.label} report is overdue`,
@@ -84,7 +84,7 @@ export class MilestoneCheck {
 
   validateReport(cmd: SubmitReportCommand): void {
     requireRole(cmd, 'applicant');
-    if (cmd.actor.id !== this.input.applicantId) reject('NotYourCase', 'Only the applicant of this case may report');
+    if (cmd.actor.id !== this.input.reporterId) reject('NotYourCase', 'Only the applicant of this case may report');
     if (this.reported) reject('AlreadyDone', 'The report has already been submitted');
     if (this.status === 'no_show') reject('DeadlinePassed', 'The report was not submitted in time');
     if (!cmd.summary?.trim()) reject('InvalidAction', 'The report needs a summary');
@@ -99,7 +99,7 @@ export class MilestoneCheck {
     this.emit({
       type: 'notify',
       key: `${this.workflowId}:reported`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       to: { role: 'officer' },
       kind: 'milestone.reported',
       message: `The ${this.input.milestone.label} report is in; record the expert score`,
@@ -147,7 +147,7 @@ export class MilestoneCheck {
   private changed(): void {
     this.emit({
       type: 'milestone',
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       id: this.workflowId,
       rev: ++this.rev,
       milestone: this.view(),
@@ -159,8 +159,8 @@ export class MilestoneCheck {
     this.emit({
       type: 'notify',
       key: `${this.workflowId}:${purpose}`,
-      applicationId: this.input.applicationId,
-      to: { userId: this.input.applicantId },
+      caseId: this.input.caseId,
+      to: { userId: this.input.reporterId },
       kind: 'milestone.report_due',
       message,
       dueAt: this.input.dueAt,
@@ -170,8 +170,9 @@ export class MilestoneCheck {
   private audit(action: string, cmd: SubmitReportCommand | RecordScoreCommand, detail?: Record<string, unknown>) {
     this.emit({
       type: 'audit',
+      caseKind: this.input.caseKind,
       key: `${this.workflowId}:${action}`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       actor: cmd.actor,
       action,
       requestId: cmd.requestId,

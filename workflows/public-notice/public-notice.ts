@@ -36,8 +36,9 @@ export class PublicNotice {
     this.endsAt = endsAt;
     this.emit({
       type: 'audit',
+      caseKind: this.input.caseKind,
       key: `${this.workflowId}:opened`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       actor: null,
       action: 'notice.opened',
       detail: { subject: this.input.subject, startsAt: this.startsAt.toISOString(), endsAt: endsAt.toISOString() },
@@ -86,7 +87,7 @@ export class PublicNotice {
     this.emit({
       type: 'notify',
       key: `${o.id}:filed`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       to: { role: 'officer' },
       kind: 'notice.objection',
       message: `A real-name objection was filed against the ${this.input.subject} notice`,
@@ -114,8 +115,9 @@ export class PublicNotice {
     this.changed(o);
     this.emit({
       type: 'audit',
+      caseKind: this.input.caseKind,
       key: `${o.id}:resolved`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       actor: cmd.actor,
       action: `notice.objection_${cmd.resolution}`,
       reason: cmd.reason,
@@ -145,6 +147,6 @@ export class PublicNotice {
   private changed(o: Objection): void {
     o.rev++;
     const { filer, resolvedById, rev, ...objection } = o;
-    this.emit({ type: 'objection', applicationId: this.input.applicationId, noticeId: this.workflowId, rev, objection, filer, resolvedById });
+    this.emit({ type: 'objection', caseId: this.input.caseId, noticeId: this.workflowId, rev, objection, filer, resolvedById });
   }
 }

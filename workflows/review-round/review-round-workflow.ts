@@ -46,7 +46,7 @@ export async function reviewRoundWorkflow(input: ReviewRoundInput): Promise<Revi
   const draw = async (count: number, purpose: string) => {
     if (count <= 0) return;
     const ids = await business.drawReviewers({
-      applicationId: input.applicationId,
+      caseId: input.caseId,
       field: input.field,
       count,
       exclude: round.excluded,

@@ -87,7 +87,7 @@ export class ReviewRound {
       this.emit({
         type: 'notify',
         key: `${this.workflowId}:assigned:${reviewerId}`,
-        applicationId: this.input.applicationId,
+        caseId: this.input.caseId,
         to: { userId: reviewerId },
         kind: 'review.assigned',
         message: `You are asked to review an application (round ${this.input.round}); declare any conflict of interest, then score by the due date`,
@@ -166,7 +166,7 @@ export class ReviewRound {
           this.emit({
             type: 'notify',
             key: `${this.workflowId}:reminder:${a.reviewerId}:${d}`,
-            applicationId: this.input.applicationId,
+            caseId: this.input.caseId,
             to: { userId: a.reviewerId },
             kind: 'review.reminder',
             message: `Your review is due in ${d} day(s)`,
@@ -180,7 +180,7 @@ export class ReviewRound {
         this.emit({
           type: 'notify',
           key: `${this.workflowId}:overdue:${a.reviewerId}`,
-          applicationId: this.input.applicationId,
+          caseId: this.input.caseId,
           to: { role: 'officer' },
           kind: 'review.overdue',
           message: `A reviewer has not scored by the deadline (round ${this.input.round})`,
@@ -254,7 +254,7 @@ export class ReviewRound {
     const { rev: _r, remindersSent: _s, escalated: _e, ...assignment } = a;
     this.emit({
       type: 'assignment',
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       id: `${this.workflowId}:${a.reviewerId}`,
       round: this.input.round,
       rev: a.rev,
@@ -266,8 +266,9 @@ export class ReviewRound {
     const a = this.assignments.get(cmd.actor.id)!;
     this.emit({
       type: 'audit',
+      caseKind: this.input.caseKind,
       key: `${this.workflowId}:${a.reviewerId}:${action}`,
-      applicationId: this.input.applicationId,
+      caseId: this.input.caseId,
       actor: cmd.actor,
       action,
       reason,

@@ -1,9 +1,6 @@
 -- AlterTable
 ALTER TABLE "User" ADD COLUMN "expertise" JSONB;
 
--- AlterTable
-ALTER TABLE "StageHistory" ADD COLUMN "detail" JSONB;
-
 -- CreateTable
 CREATE TABLE "ProgrammeVersion" (
     "programmeId" TEXT NOT NULL,
@@ -19,7 +16,7 @@ CREATE TABLE "ProgrammeVersion" (
 -- CreateTable
 CREATE TABLE "ReviewAssignment" (
     "id" TEXT NOT NULL PRIMARY KEY,
-    "applicationId" TEXT NOT NULL,
+    "caseId" TEXT NOT NULL,
     "round" INTEGER NOT NULL,
     "reviewerId" TEXT NOT NULL,
     "status" TEXT NOT NULL,
@@ -30,14 +27,13 @@ CREATE TABLE "ReviewAssignment" (
     "recommendation" TEXT,
     "conflictReason" TEXT,
     "submittedAt" DATETIME,
-    "rev" INTEGER NOT NULL,
-    CONSTRAINT "ReviewAssignment_applicationId_fkey" FOREIGN KEY ("applicationId") REFERENCES "Application" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+    "rev" INTEGER NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "Objection" (
     "id" TEXT NOT NULL PRIMARY KEY,
-    "applicationId" TEXT NOT NULL,
+    "caseId" TEXT NOT NULL,
     "noticeId" TEXT NOT NULL,
     "filerName" TEXT NOT NULL,
     "filerIdMasked" TEXT NOT NULL,
@@ -49,8 +45,7 @@ CREATE TABLE "Objection" (
     "resolvedById" TEXT,
     "filedAt" DATETIME NOT NULL,
     "resolvedAt" DATETIME,
-    "rev" INTEGER NOT NULL,
-    CONSTRAINT "Objection_applicationId_fkey" FOREIGN KEY ("applicationId") REFERENCES "Application" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+    "rev" INTEGER NOT NULL
 );
 
 -- CreateTable
@@ -69,7 +64,7 @@ CREATE TABLE "Tranche" (
 -- CreateTable
 CREATE TABLE "Milestone" (
     "id" TEXT NOT NULL PRIMARY KEY,
-    "applicationId" TEXT NOT NULL,
+    "caseId" TEXT NOT NULL,
     "code" TEXT NOT NULL,
     "attempt" INTEGER NOT NULL,
     "dueAt" DATETIME NOT NULL,
@@ -77,15 +72,14 @@ CREATE TABLE "Milestone" (
     "score" REAL,
     "reportSummary" TEXT,
     "reportedAt" DATETIME,
-    "rev" INTEGER NOT NULL,
-    CONSTRAINT "Milestone_applicationId_fkey" FOREIGN KEY ("applicationId") REFERENCES "Application" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+    "rev" INTEGER NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "LedgerEntry" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "programmeId" TEXT NOT NULL,
-    "applicationId" TEXT,
+    "caseId" TEXT,
     "kind" TEXT NOT NULL,
     "amountFen" BIGINT NOT NULL,
     "trancheCode" TEXT,
@@ -99,7 +93,7 @@ CREATE TABLE "LedgerEntry" (
 -- CreateTable
 CREATE TABLE "CreditRecord" (
     "id" TEXT NOT NULL PRIMARY KEY,
-    "applicationId" TEXT NOT NULL,
+    "caseId" TEXT NOT NULL,
     "subjectKind" TEXT NOT NULL,
     "subjectName" TEXT NOT NULL,
     "subjectUserId" TEXT,
@@ -113,12 +107,67 @@ CREATE TABLE "Notification" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "userId" TEXT,
     "role" TEXT,
-    "applicationId" TEXT,
+    "caseId" TEXT,
     "kind" TEXT NOT NULL,
     "message" TEXT NOT NULL,
     "dueAt" DATETIME,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "deliveredAt" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "Expert" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "title" TEXT NOT NULL,
+    "field" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "Station" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "programmeId" TEXT NOT NULL,
+    "hostId" TEXT NOT NULL,
+    "hostName" TEXT NOT NULL,
+    "type" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "field" TEXT NOT NULL,
+    "stage" TEXT NOT NULL DEFAULT 'draft',
+    "stageSeq" INTEGER NOT NULL DEFAULT 0,
+    "term" INTEGER NOT NULL DEFAULT 0,
+    "termEndsAt" DATETIME,
+    "establishedAt" DATETIME,
+    "waitingOn" TEXT,
+    "nextAction" TEXT,
+    "dueAt" DATETIME,
+    "workflowId" TEXT,
+    "configVersion" INTEGER,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    CONSTRAINT "Station_programmeId_fkey" FOREIGN KEY ("programmeId") REFERENCES "Programme" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "StationExpert" (
+    "stationId" TEXT NOT NULL,
+    "expertId" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "since" DATETIME,
+    "until" DATETIME,
+
+    PRIMARY KEY ("stationId", "expertId"),
+    CONSTRAINT "StationExpert_stationId_fkey" FOREIGN KEY ("stationId") REFERENCES "Station" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "StationExpert_expertId_fkey" FOREIGN KEY ("expertId") REFERENCES "Expert" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "StationQuota" (
+    "programmeId" TEXT NOT NULL,
+    "stationType" TEXT NOT NULL,
+    "used" INTEGER NOT NULL DEFAULT 0,
+
+    PRIMARY KEY ("programmeId", "stationType")
 );
 
 -- RedefineTables
@@ -175,6 +224,20 @@ CREATE UNIQUE INDEX "Application_workflowId_key" ON "Application"("workflowId");
 CREATE INDEX "Application_programmeId_stage_idx" ON "Application"("programmeId", "stage");
 CREATE INDEX "Application_applicantId_idx" ON "Application"("applicantId");
 CREATE INDEX "Application_waitingOn_dueAt_idx" ON "Application"("waitingOn", "dueAt");
+CREATE TABLE "new_StageHistory" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "caseId" TEXT NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "stage" TEXT NOT NULL,
+    "enteredAt" DATETIME NOT NULL,
+    "actorId" TEXT,
+    "reason" TEXT,
+    "detail" JSONB
+);
+INSERT INTO "new_StageHistory" ("actorId", "enteredAt", "id", "reason", "seq", "stage") SELECT "actorId", "enteredAt", "id", "reason", "seq", "stage" FROM "StageHistory";
+DROP TABLE "StageHistory";
+ALTER TABLE "new_StageHistory" RENAME TO "StageHistory";
+CREATE UNIQUE INDEX "StageHistory_caseId_seq_key" ON "StageHistory"("caseId", "seq");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
 
@@ -182,10 +245,10 @@ PRAGMA defer_foreign_keys=OFF;
 CREATE INDEX "ReviewAssignment_reviewerId_status_idx" ON "ReviewAssignment"("reviewerId", "status");
 
 -- CreateIndex
-CREATE INDEX "ReviewAssignment_applicationId_round_idx" ON "ReviewAssignment"("applicationId", "round");
+CREATE INDEX "ReviewAssignment_caseId_round_idx" ON "ReviewAssignment"("caseId", "round");
 
 -- CreateIndex
-CREATE INDEX "Objection_applicationId_idx" ON "Objection"("applicationId");
+CREATE INDEX "Objection_caseId_idx" ON "Objection"("caseId");
 
 -- CreateIndex
 CREATE INDEX "Objection_status_idx" ON "Objection"("status");
@@ -197,7 +260,7 @@ CREATE INDEX "Tranche_applicationId_idx" ON "Tranche"("applicationId");
 CREATE INDEX "Tranche_status_idx" ON "Tranche"("status");
 
 -- CreateIndex
-CREATE INDEX "Milestone_applicationId_idx" ON "Milestone"("applicationId");
+CREATE INDEX "Milestone_caseId_idx" ON "Milestone"("caseId");
 
 -- CreateIndex
 CREATE INDEX "Milestone_status_dueAt_idx" ON "Milestone"("status", "dueAt");
@@ -209,7 +272,7 @@ CREATE UNIQUE INDEX "LedgerEntry_idempotencyKey_key" ON "LedgerEntry"("idempoten
 CREATE INDEX "LedgerEntry_programmeId_kind_idx" ON "LedgerEntry"("programmeId", "kind");
 
 -- CreateIndex
-CREATE INDEX "LedgerEntry_applicationId_idx" ON "LedgerEntry"("applicationId");
+CREATE INDEX "LedgerEntry_caseId_idx" ON "LedgerEntry"("caseId");
 
 -- CreateIndex
 CREATE INDEX "CreditRecord_subjectName_idx" ON "CreditRecord"("subjectName");
@@ -222,3 +285,21 @@ CREATE INDEX "Notification_userId_createdAt_idx" ON "Notification"("userId", "cr
 
 -- CreateIndex
 CREATE INDEX "Notification_role_createdAt_idx" ON "Notification"("role", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Expert_title_idx" ON "Expert"("title");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Station_workflowId_key" ON "Station"("workflowId");
+
+-- CreateIndex
+CREATE INDEX "Station_type_stage_idx" ON "Station"("type", "stage");
+
+-- CreateIndex
+CREATE INDEX "Station_hostId_idx" ON "Station"("hostId");
+
+-- CreateIndex
+CREATE INDEX "Station_dueAt_idx" ON "Station"("dueAt");
+
+-- CreateIndex
+CREATE INDEX "StationExpert_expertId_status_idx" ON "StationExpert"("expertId", "status");
