@@ -2,6 +2,7 @@ import type { PrismaClient } from '../generated/prisma/client';
 import { calendarActivities } from './calendar';
 import { projectorActivities } from './projector';
 import { ruleActivities } from './rules';
+import { stationActivities } from './stations';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -13,6 +14,7 @@ export function createActivities({ prisma }: ActivityDeps) {
     ...projectorActivities(prisma),
     ...ruleActivities(prisma),
     ...calendarActivities(),
+    ...stationActivities(prisma),
   };
 }
 

@@ -7,11 +7,11 @@ import type { PrismaClient } from './db';
  * or a PostgreSQL write conflict or deadlock (P2034). Nothing of a failed transaction was written.
  */
 export function isRetryableConflict(err: unknown): boolean {
-  if (err instanceof Prisma.PrismaClientKnownRequestError) {
-    if (err.code === 'P2034') return true;
-    if (/SQLITE_BUSY|database is locked/.test(err.message)) return true;
-  }
-  return false;
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (err.code === 'P2034') return true;
+  const cause = (err.meta as { driverAdapterError?: { cause?: { originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
+  if (cause?.originalCode && ['SQLITE_BUSY', '40001', '40P01'].includes(cause.originalCode)) return true;
+  return /SQLITE_BUSY|database is locked/.test(err.message);
 }
 
 /** Runs an interactive transaction, again after a short random pause when it lost a write race. */

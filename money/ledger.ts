@@ -76,23 +76,26 @@ export interface CommitInput {
 
 /** Commits an award to the budget once per key; refuses (BudgetExhausted) when it cannot be covered. */
 export async function commitAward(prisma: PrismaClient, input: CommitInput): Promise<void> {
+  await inTransaction(prisma, (tx) => commitInTransaction(tx, input));
+}
+
+/** The same, inside a caller's transaction (a station's establishment commits with its quota). */
+export async function commitInTransaction(tx: Prisma.TransactionClient, input: CommitInput): Promise<void> {
   const amount = BigInt(input.amountFen);
-  await inTransaction(prisma, async (tx) => {
-    if (await existing(tx, input.key)) return;
-    const updated = await tx.$executeRaw`
-      UPDATE "Programme" SET "committedFen" = "committedFen" + ${amount}
-      WHERE "id" = ${input.programmeId} AND "committedFen" + ${amount} <= "budgetFen"`;
-    if (updated !== 1) {
-      const p = await tx.programme.findUniqueOrThrow({ where: { id: input.programmeId } });
-      throw ApplicationFailure.create({
-        type: 'BudgetExhausted',
-        nonRetryable: true,
-        message: `The programme has ${p.budgetFen - p.committedFen} fen left uncommitted; the award needs ${amount}`,
-      });
-    }
-    await tx.ledgerEntry.create({
-      data: { programmeId: input.programmeId, caseId: input.caseId, kind: 'commit', amountFen: amount, idempotencyKey: input.key, actorId: input.actorId },
+  if (await existing(tx, input.key)) return;
+  const updated = await tx.$executeRaw`
+    UPDATE "Programme" SET "committedFen" = "committedFen" + ${amount}
+    WHERE "id" = ${input.programmeId} AND "committedFen" + ${amount} <= "budgetFen"`;
+  if (updated !== 1) {
+    const p = await tx.programme.findUniqueOrThrow({ where: { id: input.programmeId } });
+    throw ApplicationFailure.create({
+      type: 'BudgetExhausted',
+      nonRetryable: true,
+      message: `The programme has ${p.budgetFen - p.committedFen} fen left uncommitted; the award needs ${amount}`,
     });
+  }
+  await tx.ledgerEntry.create({
+    data: { programmeId: input.programmeId, caseId: input.caseId, kind: 'commit', amountFen: amount, idempotencyKey: input.key, actorId: input.actorId },
   });
 }
 

@@ -9,3 +9,4 @@ export * from './application-messages';
 export * from './child-messages';
 export * from './events';
 export type * from './programme-config';
+export * from './station-messages';

@@ -12,6 +12,8 @@ export const BUSINESS_PROBLEMS = {
   BudgetExhausted: { status: 409, title: "The programme's remaining budget cannot cover this" },
   AlreadyDone: { status: 409, title: 'This action has already been taken' },
   InvalidAction: { status: 422, title: 'The action does not fit the case' },
+  QuotaReached: { status: 409, title: "The programme's quota for this kind of station is reached" },
+  ExpertOverCommitted: { status: 409, title: 'An expert is already resident at as many stations as allowed' },
 } as const;
 
 export type BusinessProblemCode = keyof typeof BUSINESS_PROBLEMS;

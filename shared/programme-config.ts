@@ -41,6 +41,24 @@ export const trancheSchema = z.strictObject({
   after: z.string().min(1).max(32),
 });
 
+/** An expert review round's rules; the same for fund applications and stations. */
+export const reviewSchema = z
+  .strictObject({
+    rubric: z.array(criterionSchema).min(1).max(20),
+    panelSize: z.number().int().min(1).max(15).default(5),
+    quorum: z.number().int().min(1).max(15).default(3),
+    passScore: z.number().min(0).max(100).default(70),
+    aggregation: z.enum(['mean', 'trimmed_mean']).default('mean'),
+    deadlineDays: days.default(14),
+    reminderDaysBefore: daysBefore.default([3, 1]),
+    /** A reviewer silent this long after the deadline is replaced. */
+    replaceSilentAfterDays: days.default(2),
+    maxReplacements: z.number().int().nonnegative().max(20).default(3),
+  })
+  .refine((r) => r.quorum <= r.panelSize, { message: 'quorum cannot exceed panelSize', path: ['quorum'] });
+
+const timeScale = z.number().min(1).max(10_000_000).default(1);
+
 export const programmeConfigSchema = z
   .strictObject({
     /**
@@ -48,7 +66,7 @@ export const programmeConfigSchema = z
      * sets 86400 so that a day passes in a second. Working days are counted on the real calendar,
      * then the span is compressed.
      */
-    timeScale: z.number().min(1).max(10_000_000).default(1),
+    timeScale,
     tiers: z.array(tierSchema).min(1).max(10),
     eligibility: z
       .strictObject({
@@ -65,20 +83,7 @@ export const programmeConfigSchema = z
         maxRevisions: z.number().int().nonnegative().max(5).default(2),
       })
       .prefault({}),
-    review: z
-      .strictObject({
-        rubric: z.array(criterionSchema).min(1).max(20),
-        panelSize: z.number().int().min(1).max(15).default(5),
-        quorum: z.number().int().min(1).max(15).default(3),
-        passScore: z.number().min(0).max(100).default(70),
-        aggregation: z.enum(['mean', 'trimmed_mean']).default('mean'),
-        deadlineDays: days.default(14),
-        reminderDaysBefore: daysBefore.default([3, 1]),
-        /** A reviewer silent this long after the deadline is replaced. */
-        replaceSilentAfterDays: days.default(2),
-        maxReplacements: z.number().int().nonnegative().max(20).default(3),
-      })
-      .refine((r) => r.quorum <= r.panelSize, { message: 'quorum cannot exceed panelSize', path: ['quorum'] }),
+    review: reviewSchema,
     defence: z.strictObject({ required: z.boolean().default(true) }).prefault({}),
     siteVisit: z.strictObject({ required: z.boolean().default(true) }).prefault({}),
     publicNotice: z.strictObject({ workingDays: z.number().int().min(1).max(60).default(7) }).prefault({}),
@@ -123,3 +128,61 @@ export type MilestoneConfig = z.output<typeof milestoneSchema>;
 export type TrancheConfig = z.output<typeof trancheSchema>;
 export type ReviewConfig = ProgrammeConfig['review'];
 export type Criterion = z.output<typeof criterionSchema>;
+
+// ---- Stations: academician / expert workstations, doctoral and postdoctoral stations ----------
+
+export const EXPERT_TITLES = ['academician', 'expert', 'doctor', 'postdoc'] as const;
+
+export const stationTypeSchema = z.strictObject({
+  code: z.string().regex(/^[a-z0-9_]{1,40}$/),
+  label: z.string().min(1).max(200),
+  /** Who may host: enterprises, institutions, or both. */
+  hostKinds: z.array(z.enum(['enterprise', 'institution'])).min(1).default(['enterprise']),
+  residentExperts: z
+    .strictObject({
+      min: z.number().int().min(1).max(50),
+      max: z.number().int().min(1).max(50),
+      /** Titles a resident expert must hold (e.g. academician for an academician workstation). */
+      titles: z.array(z.enum(EXPERT_TITLES)).min(1),
+    })
+    .refine((r) => r.min <= r.max, { message: 'min cannot exceed max', path: ['min'] }),
+  termYears: z.number().int().min(1).max(10),
+  subsidyFen: fen,
+  evaluationEveryMonths: z.number().int().min(1).max(36).default(12),
+  /** How many of this type the programme may establish over its period. */
+  quota: z.number().int().min(0).max(10_000),
+});
+
+export const stationProgrammeConfigSchema = z
+  .strictObject({
+    timeScale,
+    stationTypes: z.array(stationTypeSchema).min(1).max(10),
+    review: reviewSchema,
+    publicNotice: z.strictObject({ workingDays: z.number().int().min(1).max(60).default(5) }).prefault({}),
+    evaluation: z
+      .strictObject({
+        excellentScore: z.number().min(0).max(100).default(85),
+        passScore: z.number().min(0).max(100).default(60),
+        /** At or above this (and below the pass score) a station is given a rectification period. */
+        rectifyScore: z.number().min(0).max(100).default(45),
+        reminderDaysBefore: daysBefore.default([30, 7]),
+        graceDays: days.default(15),
+        rectificationMonths: z.number().positive().max(24).default(6),
+      })
+      .prefault({})
+      .refine((e) => e.rectifyScore <= e.passScore && e.passScore <= e.excellentScore, {
+        message: 'scores must satisfy rectifyScore <= passScore <= excellentScore',
+      }),
+    /** How many stations one expert may be resident at, across all programmes. */
+    experts: z.strictObject({ maxStationsPerExpert: z.number().int().min(1).max(10).default(2) }).prefault({}),
+    renewal: z.strictObject({ applyWithinDaysBeforeEnd: days.default(180) }).prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const codes = c.stationTypes.map((t) => t.code);
+    if (new Set(codes).size !== codes.length) ctx.addIssue({ code: 'custom', path: ['stationTypes'], message: 'station type codes must be unique' });
+  });
+
+export type StationProgrammeConfig = z.output<typeof stationProgrammeConfigSchema>;
+export type StationProgrammeConfigInput = z.input<typeof stationProgrammeConfigSchema>;
+export type StationType = z.output<typeof stationTypeSchema>;
+export type ExpertTitle = (typeof EXPERT_TITLES)[number];

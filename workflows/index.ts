@@ -3,3 +3,4 @@ export { applicationWorkflow } from './application/application-workflow';
 export { reviewRoundWorkflow } from './review-round/review-round-workflow';
 export { publicNoticeWorkflow } from './public-notice/public-notice-workflow';
 export { milestoneCheckWorkflow } from './milestone-check/milestone-check-workflow';
+export { stationWorkflow } from './station/station-workflow';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ProgrammeConfigInput } from '../../shared/programme-config';
+import type { ProgrammeConfigInput, StationProgrammeConfigInput } from '../../shared/programme-config';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -69,3 +69,46 @@ export function draftBody(programmeId: string, overrides: Record<string, unknown
 }
 
 export { DAY };
+
+/**
+ * Wenzhou-style station programme: academician workstations (one to three academicians, three-year
+ * term, a subsidy of 500,000 yuan) and doctoral innovation stations, with quotas over the plan.
+ */
+export function stationConfig(overrides: Partial<StationProgrammeConfigInput> = {}): StationProgrammeConfigInput {
+  return {
+    stationTypes: [
+      {
+        code: 'academician_workstation',
+        label: 'academician workstation',
+        hostKinds: ['enterprise'],
+        residentExperts: { min: 1, max: 3, titles: ['academician'] },
+        termYears: 3,
+        subsidyFen: 50_000_000,
+        evaluationEveryMonths: 12,
+        quota: 50,
+      },
+      {
+        code: 'doctoral_station',
+        label: 'doctoral innovation station',
+        hostKinds: ['enterprise', 'institution'],
+        residentExperts: { min: 2, max: 5, titles: ['doctor', 'postdoc'] },
+        termYears: 3,
+        subsidyFen: 20_000_000,
+        evaluationEveryMonths: 12,
+        quota: 100,
+      },
+    ],
+    review: {
+      rubric: [
+        { code: 'host', label: 'Host enterprise strength', weight: 40, max: 10 },
+        { code: 'experts', label: 'Resident experts', weight: 40, max: 10 },
+        { code: 'plan', label: 'Work plan', weight: 20, max: 10 },
+      ],
+      panelSize: 3,
+      quorum: 2,
+      passScore: 70,
+    },
+    publicNotice: { workingDays: 5 },
+    ...overrides,
+  };
+}

@@ -10,5 +10,5 @@ export const projection = proxyActivities<Activities>({
 /** Money and rules: business refusals (BudgetExhausted...) are non-retryable ApplicationFailures. */
 export const business = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['BudgetExhausted', 'InvalidAction'] },
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['BudgetExhausted', 'InvalidAction', 'QuotaReached', 'ExpertOverCommitted'] },
 });

@@ -121,6 +121,7 @@ CREATE TABLE "Expert" (
     "name" TEXT NOT NULL,
     "title" TEXT NOT NULL,
     "field" TEXT NOT NULL,
+    "residentSeats" INTEGER NOT NULL DEFAULT 0,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
