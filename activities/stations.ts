@@ -86,8 +86,20 @@ export function stationActivities(prisma: PrismaClient) {
     },
 
     /** An approved change of resident experts during the term. Idempotent: seats already in place stay. */
-    async changeStationExperts(input: { stationId: string; add: string | null; remove: string | null; maxStationsPerExpert: number; at: string }) {
+    async changeStationExperts(input: {
+      stationId: string;
+      add: string | null;
+      remove: string | null;
+      titles: string[];
+      maxStationsPerExpert: number;
+      at: string;
+    }) {
       await inTransaction(prisma, async (tx) => {
+        if (input.add) {
+          const e = await tx.expert.findUnique({ where: { id: input.add } });
+          if (!e) throw refuse('InvalidAction', `No expert ${input.add} is registered`);
+          if (!input.titles.includes(e.title)) throw refuse('InvalidAction', `${e.name} (${e.title}) does not hold a title this station requires (${input.titles.join(', ')})`);
+        }
         if (input.remove) await unseat(tx, input.stationId, input.remove, new Date(input.at));
         if (input.add) await seat(tx, input.stationId, input.add, input.maxStationsPerExpert, new Date(input.at));
       });

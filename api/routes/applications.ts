@@ -12,7 +12,7 @@ import {
   submit,
   updateDraft,
 } from '../use-cases/applications';
-import { CASE_ACTIONS, fileObjection, listNotices, objectionSchema, runCaseAction } from '../use-cases/case-actions';
+import { CASE_ACTIONS, fileObjection, listNotices, loadApplicationCase, objectionSchema, runCaseAction } from '../use-cases/case-actions';
 import { caseReviews, inbox, myAssignments } from '../use-cases/views';
 
 const VIEWERS = ['applicant', 'reviewer', 'officer', 'finance', 'admin'] as const;
@@ -76,8 +76,8 @@ export const applicationRoutes = [
       auth: a.roles,
       params: z.strictObject({ id: z.uuid(), ...(a.params ?? {}) }),
       body: a.body,
-      handler: ({ deps, actor, params, body, requestId }) =>
-        runCaseAction(deps, actor, a, params as Record<string, string> & { id: string }, body, requestId),
+      handler: async ({ deps, actor, params, body, requestId }) =>
+        runCaseAction(deps, actor, a, await loadApplicationCase(deps, actor, params.id), params as Record<string, string> & { id: string }, body, requestId),
     }),
   ),
   defineRoute({

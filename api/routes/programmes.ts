@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ROLES } from '../../shared';
-import { programmeConfigSchema } from '../../shared/programme-config';
 import { defineRoute } from '../http/route';
 import { idParams, pageQuery } from '../http/schemas';
 import { createProgramme, getProgramme, listProgrammes, newProgrammeSchema, programmeLedger, reviseConfig } from '../use-cases/programmes';
@@ -37,7 +36,7 @@ export const programmeRoutes = [
     summary: "A new version of the programme's rules; running cases keep theirs until migrated",
     auth: ['officer', 'admin'],
     params: idParams,
-    body: programmeConfigSchema,
+    body: z.record(z.string(), z.unknown()),
     handler: ({ deps, actor, params, body, requestId }) => reviseConfig(deps.prisma, actor, params.id, body, requestId),
   }),
   defineRoute({

@@ -108,7 +108,7 @@ async function snapshotOf(deps: AppDeps, app: ApplicationRow): Promise<Applicati
 
 export async function createDraft(deps: AppDeps, actor: Actor, input: z.infer<typeof newDraftSchema>, requestId: string) {
   const programme = await deps.prisma.programme.findUnique({ where: { id: input.programmeId } });
-  if (!programme) throw problems.notFound('programme');
+  if (!programme || programme.kind !== 'talent_fund') throw problems.notFound('fund programme');
   const app = await inTransaction(deps.prisma, async (tx) => {
     const a = await tx.application.create({ data: { ...input, applicantId: actor.id } });
     await writeAudit(tx, { actor, action: 'application.draft', targetType: 'application', targetId: a.id, after: present(a), requestId });

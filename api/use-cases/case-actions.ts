@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import {
   type ActionContext,
   type Actor,
   type Role,
   applicationViewQuery,
+  stationViewQuery,
   approvePaymentUpdate,
   awardUpdate,
   cancelUpdate,
@@ -36,7 +38,7 @@ import { getConfigVersion } from './programmes';
 // workflow (the case or one of its children) receives it as an update. The routes are made from
 // this table; the workflows' validators have the last word on stage, person and deadline.
 
-type Target = 'case' | 'reviewRound' | 'notice' | 'milestoneCheck';
+export type Target = 'case' | 'reviewRound' | 'notice' | 'milestoneCheck';
 
 export interface CaseAction<B extends z.ZodType = z.ZodType> {
   path: string;
@@ -51,11 +53,11 @@ export interface CaseAction<B extends z.ZodType = z.ZodType> {
   command: (body: z.infer<B>, ctx: ActionContext, extra: { deps: AppDeps; params: Record<string, string>; programmeId: string }) => unknown;
 }
 
-const reason = z.string().trim().min(1).max(2_000);
-const empty = z.strictObject({});
-const asIs = (body: object, ctx: ActionContext) => ({ ...body, ...ctx });
+export const reason = z.string().trim().min(1).max(2_000);
+export const empty = z.strictObject({});
+export const asIs = (body: object, ctx: ActionContext) => ({ ...body, ...ctx });
 
-function action<B extends z.ZodType>(a: CaseAction<B>): CaseAction {
+export function action<B extends z.ZodType>(a: CaseAction<B>): CaseAction {
   return a as unknown as CaseAction;
 }
 
@@ -209,10 +211,18 @@ export const CASE_ACTIONS: readonly CaseAction[] = [
   }),
 ];
 
+/** A case an action is taken on, as the caller may see it. */
+export interface LoadedCase {
+  workflowId: string | null;
+  programmeId: string;
+  /** The case workflow's view query; its `active` names the children running now. */
+  viewQuery: QueryDefinition<{ active: Record<Exclude<Target, 'case'>, string | null> }>;
+}
+
 /** The workflow an action goes to: the case itself, or the child that takes it now. */
-async function targetWorkflow(deps: AppDeps, workflowId: string, target: Target): Promise<string> {
-  if (target === 'case') return workflowId;
-  const view = await deps.temporal.workflow.getHandle(workflowId).query(applicationViewQuery);
+async function targetWorkflow(deps: AppDeps, kase: LoadedCase & { workflowId: string }, target: Target): Promise<string> {
+  if (target === 'case') return kase.workflowId;
+  const view = await deps.temporal.workflow.getHandle(kase.workflowId).query(kase.viewQuery);
   const child = view.active[target];
   if (!child) {
     const what = { reviewRound: 'expert review round', notice: 'public notice', milestoneCheck: 'milestone check' }[target];
@@ -225,14 +235,14 @@ export async function runCaseAction(
   deps: AppDeps,
   actor: Actor,
   a: CaseAction,
+  kase: LoadedCase,
   params: Record<string, string> & { id: string },
   body: unknown,
   requestId: string,
 ) {
-  const app = await loadVisible(deps, actor, params.id);
-  if (!app.workflowId) throw problems.business('WrongStage', 'The application has not been submitted');
-  const workflowId = await targetWorkflow(deps, app.workflowId, a.target);
-  const cmd = await a.command(body as never, { actor, requestId }, { deps, params, programmeId: app.programmeId });
+  if (!kase.workflowId) throw problems.business('WrongStage', 'The application has not been submitted');
+  const workflowId = await targetWorkflow(deps, { ...kase, workflowId: kase.workflowId }, a.target);
+  const cmd = await a.command(body as never, { actor, requestId }, { deps, params, programmeId: kase.programmeId });
   try {
     return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(a.update, { args: [cmd] });
   } catch (err) {
@@ -265,14 +275,29 @@ export const objectionSchema = z.strictObject({
   text: z.string().trim().min(1).max(10_000),
 });
 
+/** An application's case for the actions table. */
+export async function loadApplicationCase(deps: AppDeps, actor: Actor, id: string): Promise<LoadedCase> {
+  const app = await loadVisible(deps, actor, id);
+  return { workflowId: app.workflowId, programmeId: app.programmeId, viewQuery: applicationViewQuery };
+}
+
+/** Any case under public notice, application or station, for the public. */
+async function caseUnderNotice(deps: AppDeps, id: string): Promise<LoadedCase & { workflowId: string }> {
+  const [app, station] = await Promise.all([
+    deps.prisma.application.findUnique({ where: { id } }),
+    deps.prisma.station.findUnique({ where: { id } }),
+  ]);
+  const row = app ?? station;
+  if (!row?.workflowId || row.stage !== 'public_notice') throw problems.notFound('case under public notice');
+  return { workflowId: row.workflowId, programmeId: row.programmeId, viewQuery: app ? applicationViewQuery : stationViewQuery };
+}
+
 /**
  * Files a real-name objection to a case under public notice. The identity number is masked and
  * hashed here: the raw number never reaches workflow history or the database.
  */
-export async function fileObjection(deps: AppDeps, applicationId: string, input: z.infer<typeof objectionSchema>, requestId: string) {
-  const app = await deps.prisma.application.findUnique({ where: { id: applicationId } });
-  if (!app?.workflowId || app.stage !== 'public_notice') throw problems.notFound('case under public notice');
-  const noticeId = await targetWorkflow(deps, app.workflowId, 'notice');
+export async function fileObjection(deps: AppDeps, caseId: string, input: z.infer<typeof objectionSchema>, requestId: string) {
+  const noticeId = await targetWorkflow(deps, await caseUnderNotice(deps, caseId), 'notice');
   const filer = {
     name: input.name,
     idMasked: `${input.idNumber.slice(0, 6)}********${input.idNumber.slice(14)}`,
@@ -283,13 +308,26 @@ export async function fileObjection(deps: AppDeps, applicationId: string, input:
   return { status: 'received', noticeEndsAt: view.endsAt };
 }
 
-/** What is under public notice now, for anyone to read. */
+/** What is under public notice now, awards and stations, for anyone to read. */
 export async function listNotices(deps: AppDeps) {
-  const rows = await deps.prisma.application.findMany({
-    where: { stage: 'public_notice' },
-    orderBy: { updatedAt: 'desc' },
-    take: 200,
-    select: { id: true, title: true, unitName: true, field: true, tier: true, awardFen: true, programme: { select: { title: true } } },
-  });
-  return { items: rows.map((r) => ({ ...r, programme: r.programme.title })) };
+  const [apps, stations] = await Promise.all([
+    deps.prisma.application.findMany({
+      where: { stage: 'public_notice' },
+      orderBy: { updatedAt: 'desc' },
+      take: 200,
+      select: { id: true, title: true, unitName: true, field: true, tier: true, awardFen: true, programme: { select: { title: true } } },
+    }),
+    deps.prisma.station.findMany({
+      where: { stage: 'public_notice' },
+      orderBy: { updatedAt: 'desc' },
+      take: 200,
+      select: { id: true, name: true, hostName: true, type: true, field: true, programme: { select: { title: true } } },
+    }),
+  ]);
+  return {
+    items: [
+      ...apps.map((r) => ({ kind: 'award', ...r, programme: r.programme.title })),
+      ...stations.map((r) => ({ kind: 'station', id: r.id, title: r.name, unitName: r.hostName, type: r.type, field: r.field, programme: r.programme.title })),
+    ],
+  };
 }

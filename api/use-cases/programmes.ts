@@ -4,23 +4,31 @@ import { Prisma } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../infra/db';
 import { ledgerTotals, reconcile } from '../../money/ledger';
 import type { Actor } from '../../shared';
-import { type ProgrammeConfig, programmeConfigSchema } from '../../shared/programme-config';
+import { type ProgrammeConfig, type StationProgrammeConfig, programmeConfigSchema, stationProgrammeConfigSchema } from '../../shared/programme-config';
 import { problems } from '../http/problem';
 import { fen, instant } from '../http/schemas';
 import { writeAudit } from './audit';
 
+const programmeFields = {
+  code: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9-]{1,63}$/, 'Letters, digits and dashes, 2 to 64'),
+  title: z.string().trim().min(1).max(300),
+  budgetFen: fen,
+  /** For a fund, the call's window; for stations, the plan's period (e.g. 2021-2023). */
+  opensAt: instant,
+  closesAt: instant,
+};
+
+/** A programme's rules (tiers, rubric, deadlines, station types, quotas...) are data, versioned; each case keeps its version. */
 export const newProgrammeSchema = z
-  .strictObject({
-    code: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9-]{1,63}$/, 'Letters, digits and dashes, 2 to 64'),
-    title: z.string().trim().min(1).max(300),
-    kind: z.enum(['talent_fund']),
-    budgetFen: fen,
-    opensAt: instant,
-    closesAt: instant,
-    /** Programme rules (tiers, rubric, deadlines...), versioned; each case keeps its version. */
-    config: programmeConfigSchema,
-  })
+  .discriminatedUnion('kind', [
+    z.strictObject({ ...programmeFields, kind: z.literal('talent_fund'), config: programmeConfigSchema }),
+    z.strictObject({ ...programmeFields, kind: z.literal('workstation'), config: stationProgrammeConfigSchema }),
+  ])
   .refine((p) => p.closesAt > p.opensAt, { path: ['closesAt'], message: 'closesAt must be after opensAt' });
+
+export function configSchemaFor(kind: string) {
+  return kind === 'workstation' ? stationProgrammeConfigSchema : programmeConfigSchema;
+}
 export type NewProgramme = z.infer<typeof newProgrammeSchema>;
 
 type ProgrammeRow = Prisma.ProgrammeGetPayload<object>;
@@ -58,11 +66,17 @@ export async function createProgramme(prisma: PrismaClient, actor: Actor, input:
   }
 }
 
-/** A new configuration version. Running cases keep theirs until an officer migrates them. */
-export async function reviseConfig(prisma: PrismaClient, actor: Actor, id: string, config: ProgrammeConfig, requestId: string) {
+/** A new configuration version, validated for the programme's kind. Running cases keep theirs until an officer migrates them. */
+export async function reviseConfig(prisma: PrismaClient, actor: Actor, id: string, body: unknown, requestId: string) {
+  const programme = await prisma.programme.findUnique({ where: { id } });
+  if (!programme) throw problems.notFound('programme');
+  const parsed = configSchemaFor(programme.kind).safeParse(body);
+  if (!parsed.success) {
+    throw problems.validation(parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })));
+  }
+  const config: ProgrammeConfig | StationProgrammeConfig = parsed.data;
   const updated = await inTransaction(prisma, async (tx) => {
-    const before = await tx.programme.findUnique({ where: { id } });
-    if (!before) throw problems.notFound('programme');
+    const before = await tx.programme.findUniqueOrThrow({ where: { id } });
     const version = before.configVersion + 1;
     const json = config as unknown as Prisma.InputJsonValue;
     await tx.programmeVersion.create({ data: { programmeId: id, version, config: json, createdById: actor.id } });
@@ -81,10 +95,10 @@ export async function reviseConfig(prisma: PrismaClient, actor: Actor, id: strin
   return present(updated);
 }
 
-export async function getConfigVersion(prisma: PrismaClient, programmeId: string, version: number): Promise<ProgrammeConfig> {
+export async function getConfigVersion<C = ProgrammeConfig>(prisma: PrismaClient, programmeId: string, version: number): Promise<C> {
   const v = await prisma.programmeVersion.findUnique({ where: { programmeId_version: { programmeId, version } } });
   if (!v) throw problems.notFound('configuration version');
-  return v.config as unknown as ProgrammeConfig;
+  return v.config as unknown as C;
 }
 
 export async function getProgramme(prisma: PrismaClient, id: string) {

@@ -59,12 +59,21 @@ export async function caseReviews(deps: AppDeps, actor: Actor, applicationId: st
 export async function inbox(deps: AppDeps, actor: Actor) {
   const { prisma } = deps;
   const items: Array<{ kind: string; caseId: string; what: string; dueAt: Date | null; ref?: string }> = [];
-  const cases = (waitingOn: string, applicantId?: string) =>
-    prisma.application.findMany({
-      where: { waitingOn, ...(applicantId ? { applicantId } : {}) },
+  // Fund applications and stations alike: whatever waits on this role (and, for a host, on them).
+  const cases = async (waitingOn: string, ownerId?: string) => [
+    ...(await prisma.application.findMany({
+      where: { waitingOn, ...(ownerId ? { applicantId: ownerId } : {}) },
       select: { id: true, title: true, nextAction: true, dueAt: true },
       take: 500,
-    });
+    })),
+    ...(
+      await prisma.station.findMany({
+        where: { waitingOn, ...(ownerId ? { hostId: ownerId } : {}) },
+        select: { id: true, name: true, nextAction: true, dueAt: true },
+        take: 500,
+      })
+    ).map((s) => ({ id: s.id, title: s.name, nextAction: s.nextAction, dueAt: s.dueAt })),
+  ];
   switch (actor.role) {
     case 'applicant':
       for (const c of await cases('applicant', actor.id)) items.push({ kind: 'case', caseId: c.id, what: `${c.title}: ${c.nextAction}`, dueAt: c.dueAt });

@@ -1,11 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { withdrawUpdate } from '../../shared';
+import { applyForRenewalUpdate, decideRenewalUpdate, withdrawUpdate } from '../../shared';
 import { CaseDriver } from '../helpers/case-driver';
+import { StationDriver } from '../helpers/station-driver';
 import type { TestDatabase } from '../helpers/db';
 
 export const HISTORIES_DIR = `${__dirname}/../histories`;
 
-type Scenario = (env: TestWorkflowEnvironment, taskQueue: string, db: TestDatabase) => Promise<string>;
+/** A scenario returns the workflow id of its case, and the earlier runs' ids when it continued as new. */
+type Scenario = (env: TestWorkflowEnvironment, taskQueue: string, db: TestDatabase) => Promise<string | { workflowId: string; runIds: string[] }>;
 
 /** The paths whose histories are recorded. Each returns the case's workflow id; its children are recorded too. */
 export const scenarios: Record<string, Scenario> = {
@@ -29,5 +31,26 @@ export const scenarios: Record<string, Scenario> = {
     await c.seatedPanel();
     await c.handle.executeUpdate(withdrawUpdate, { args: [{ actor: c.applicant, reason: 'recorded' }] });
     return c.id;
+  },
+  async 'station-term-renewed'(env, taskQueue, db) {
+    const s = await (await new StationDriver(env, db, taskQueue).programmeWith()).submitted();
+    await s.establish();
+    const firstRun = (await s.handle.describe()).runId;
+    await env.sleep('360 days');
+    await s.evaluation(80);
+    await env.sleep('360 days');
+    await s.evaluation(75);
+    await env.sleep('200 days');
+    await s.current().executeUpdate(applyForRenewalUpdate, { args: [{ actor: s.host }] });
+    await env.sleep('150 days');
+    await s.evaluation(90);
+    await s.waitUntil('renewal review', (v) => v.stage === 'renewal_review');
+    await s.current().executeUpdate(decideRenewalUpdate, { args: [{ actor: s.officer, approve: true, reason: 'recorded' }] });
+    await s.waitUntil('the second term', (v) => v.run === 2, '1 hour');
+    await env.sleep('370 days');
+    await s.evaluation(40);
+    await s.waitUntil('revocation', (v) => v.stage === 'revoked', '1 hour');
+    const secondRun = (await s.current().describe()).runId;
+    return { workflowId: s.id, runIds: [firstRun, secondRun] };
   },
 };

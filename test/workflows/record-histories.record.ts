@@ -16,15 +16,20 @@ it('records the histories', async () => {
   try {
     for (const f of fs.readdirSync(HISTORIES_DIR)) if (f.endsWith('.json')) fs.rmSync(path.join(HISTORIES_DIR, f));
     for (const [name, run] of Object.entries(scenarios)) {
-      const caseId = await run(env, worker.taskQueue, db);
-      const history = await env.client.workflow.getHandle(caseId).fetchHistory();
-      const children = history.events!
-        .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
-        .filter((a) => !!a)
-        .map((a) => ({ id: a!.workflowId!, type: a!.workflowType!.name! }));
-      // The message's own toJSON: historyToJSON trips over the two protobufjs copies Jest loads.
-      // The workflow id is kept beside it: children's ids derive from it, so replay needs it.
-      fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), JSON.stringify({ workflowId: caseId, history }));
+      const result = await run(env, worker.taskQueue, db);
+      const { workflowId: caseId, runIds } = typeof result === 'string' ? { workflowId: result, runIds: [undefined] } : result;
+      const children: Array<{ id: string; type: string }> = [];
+      for (const [r, runId] of runIds.entries()) {
+        const history = await env.client.workflow.getHandle(caseId, runId).fetchHistory();
+        for (const e of history.events!) {
+          const a = e.startChildWorkflowExecutionInitiatedEventAttributes;
+          if (a) children.push({ id: a.workflowId!, type: a.workflowType!.name! });
+        }
+        // The message's own toJSON: historyToJSON trips over the two protobufjs copies Jest loads.
+        // The workflow id is kept beside it: children's ids derive from it, so replay needs it.
+        const file = runIds.length > 1 ? `${name}--run${r + 1}.json` : `${name}.json`;
+        fs.writeFileSync(path.join(HISTORIES_DIR, file), JSON.stringify({ workflowId: caseId, history }));
+      }
       for (const [i, child] of children.entries()) {
         const childHistory = await env.client.workflow.getHandle(child.id).fetchHistory();
         fs.writeFileSync(

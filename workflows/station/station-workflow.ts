@@ -87,7 +87,14 @@ export async function stationWorkflow(input: StationWorkflowInput): Promise<Stat
       const change = st.validateExpertDecision(cmd);
       if (cmd.approve) {
         try {
-          await business.changeStationExperts({ stationId: input.stationId, add: change.add, remove: change.remove, maxStationsPerExpert, at: now().toISOString() });
+          await business.changeStationExperts({
+            stationId: input.stationId,
+            add: change.add,
+            remove: change.remove,
+            titles: st.type.residentExperts.titles,
+            maxStationsPerExpert,
+            at: now().toISOString(),
+          });
         } catch (err) {
           const type = businessType(err);
           if (type) throw ApplicationFailure.create({ type, message: (err as ActivityFailure).cause!.message, nonRetryable: true });

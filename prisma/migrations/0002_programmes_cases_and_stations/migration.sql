@@ -131,6 +131,7 @@ CREATE TABLE "Station" (
     "programmeId" TEXT NOT NULL,
     "hostId" TEXT NOT NULL,
     "hostName" TEXT NOT NULL,
+    "hostKind" TEXT NOT NULL DEFAULT 'enterprise',
     "type" TEXT NOT NULL,
     "name" TEXT NOT NULL,
     "field" TEXT NOT NULL,

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { defineRoute } from '../http/route';
+import { idParams } from '../http/schemas';
+import { runCaseAction } from '../use-cases/case-actions';
+import {
+  STATION_ACTIONS,
+  createExpert,
+  createStation,
+  getExpert,
+  getStation,
+  listStations,
+  listStationsQuery,
+  loadStationCase,
+  newExpertSchema,
+  newStationSchema,
+  submitStation,
+} from '../use-cases/stations';
+
+export const stationRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/experts',
+    summary: 'Register an expert who may be resident at stations',
+    auth: ['officer', 'admin'],
+    body: newExpertSchema,
+    status: 201,
+    handler: ({ deps, actor, body, requestId }) => createExpert(deps, actor, body, requestId),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/experts/:id',
+    summary: 'An expert and their commitments across stations',
+    auth: ['applicant', 'officer', 'admin'],
+    params: idParams,
+    handler: ({ deps, params }) => getExpert(deps, params.id),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/stations',
+    summary: 'Create a station application as its host, naming the resident experts',
+    auth: ['applicant'],
+    body: newStationSchema,
+    status: 201,
+    handler: ({ deps, actor, body, requestId }) => createStation(deps, actor, body, requestId),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/stations',
+    summary: 'Stations by type, host, stage and next due date (hosts see their own)',
+    auth: ['applicant', 'officer', 'finance', 'admin'],
+    query: listStationsQuery,
+    handler: ({ deps, actor, query }) => listStations(deps, actor, query),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/stations/:id',
+    summary: 'One station with its experts, history, evaluations and live state',
+    auth: ['applicant', 'reviewer', 'officer', 'finance', 'admin'],
+    params: idParams,
+    handler: ({ deps, actor, params }) => getStation(deps, actor, params.id),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/stations/:id/submit',
+    summary: 'Submit a station application: starts its workflow and returns its stage',
+    auth: ['applicant'],
+    params: idParams,
+    handler: ({ deps, actor, params, requestId }) => submitStation(deps, actor, params.id, requestId),
+  }),
+  ...STATION_ACTIONS.map((a) =>
+    defineRoute({
+      method: 'post',
+      path: `/stations/:id/${a.path}`,
+      summary: a.summary,
+      auth: a.roles,
+      params: z.strictObject({ id: z.uuid(), ...(a.params ?? {}) }),
+      body: a.body,
+      handler: async ({ deps, actor, params, body, requestId }) =>
+        runCaseAction(deps, actor, a, await loadStationCase(deps, actor, params.id), params as Record<string, string> & { id: string }, body, requestId),
+    }),
+  ),
+];
