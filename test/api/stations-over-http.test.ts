@@ -108,4 +108,6 @@ it('establishes and evaluates a station over HTTP, and lists stations by type, h
     return r.body.workflow.evaluations.find((e: { outcome: string | null }) => e.outcome) ?? undefined;
   });
   expect(graded).toMatchObject({ term: 1, year: 1, outcome: 'excellent', score: 88 });
+  const commended = await eventually('the commendation', async () => sys.db.prisma.notification.findFirst({ where: { caseId: id, kind: 'station.excellent' } }));
+  expect(commended!.userId).toBe(host.id);
 });

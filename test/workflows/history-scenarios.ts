@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { applyForRenewalUpdate, decideRenewalUpdate, withdrawUpdate } from '../../shared';
+import { applyForRenewalUpdate, cancelStationUpdate, decideRenewalUpdate, withdrawUpdate } from '../../shared';
 import { CaseDriver } from '../helpers/case-driver';
 import { StationDriver } from '../helpers/station-driver';
 import type { TestDatabase } from '../helpers/db';
@@ -52,5 +52,14 @@ export const scenarios: Record<string, Scenario> = {
     await s.waitUntil('revocation', (v) => v.stage === 'revoked', '1 hour');
     const secondRun = (await s.current().describe()).runId;
     return { workflowId: s.id, runIds: [firstRun, secondRun] };
+  },
+  async 'station-excellent-commended'(env, taskQueue, db) {
+    const s = await (await new StationDriver(env, db, taskQueue).programmeWith()).submitted();
+    await s.establish();
+    await env.sleep('360 days');
+    await s.evaluation(95);
+    await s.waitUntil('the year 2 evaluation', (v) => v.evaluations.length === 2, '1 hour');
+    await s.current().executeUpdate(cancelStationUpdate, { args: [{ actor: s.officer, reason: 'recorded' }] });
+    return s.id;
   },
 };

@@ -7,6 +7,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
@@ -241,6 +242,12 @@ export async function stationWorkflow(input: StationWorkflowInput): Promise<Stat
       if (attempt > 1 && outcome === 'rectify') outcome = 'fail';
       st.evaluationFinished(result.score, outcome, now());
       await projector.flush();
+      // Added after stations were running: a commendation for an excellent year. Runs recorded
+      // before it (test/histories/station-term-renewed--run1.json) replay without it.
+      if (outcome === 'excellent' && patched('station-excellence-commendation')) {
+        st.commend(year);
+        await projector.flush();
+      }
       if (outcome === 'excellent' || outcome === 'pass') return true;
       if (outcome === 'rectify') continue;
       await close('revoked', null, outcome === 'no_show' ? `No year ${year} evaluation report was submitted` : `The year ${year} evaluation was failed`);
