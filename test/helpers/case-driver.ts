@@ -139,7 +139,8 @@ export class Case {
       if (view.active.reviewRound) {
         const round = this.child(view.active.reviewRound);
         const panel = await round.query(reviewRoundViewQuery).catch(() => null);
-        if (panel && panel.assignments.length >= panelSize) return { round, panel };
+        const seated = panel?.assignments.filter((a) => ['assigned', 'accepted', 'submitted'].includes(a.status)).length ?? 0;
+        if (panel && seated >= panelSize) return { round, panel };
       }
       if (i > 200) throw new Error('the review panel was never seated');
       await new Promise((r) => setTimeout(r, 50));

@@ -135,7 +135,8 @@ export class StationCaseDriver {
       if (v.active.reviewRound) {
         round = this.child(v.active.reviewRound);
         const panel = await round.query(reviewRoundViewQuery).catch(() => null);
-        if (panel && panel.assignments.length >= this.driver.config.review.panelSize) break;
+        const seated = panel?.assignments.filter((a) => ['assigned', 'accepted', 'submitted'].includes(a.status)).length ?? 0;
+        if (panel && seated >= this.driver.config.review.panelSize) break;
       }
       if (i > 200) throw new Error('no panel');
       await new Promise((r) => setTimeout(r, 50));
