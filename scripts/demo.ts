@@ -9,11 +9,11 @@
 // set DEMO_API_URL and DEMO_ADMIN_KEY to run it against a system that is already running, and
 // DEMO_TIMING=1 to see how long each round of the bots takes.
 import path from 'node:path';
-import net from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../infra/config';
 import { startEmbedded } from '../infra/embedded';
 import { createLogger } from '../infra/logger';
+import { freePort } from '../infra/net';
 
 const SCALE = 1_296_000; // one day in 1/15 s
 const FIELDS = ['new-energy', 'advanced-manufacturing', 'biomedicine', 'electronics'];
@@ -57,17 +57,6 @@ const PERSONAS: Persona[] = [
   { title: 'Laser cladding repair service', field: 'advanced-manufacturing', tier: 'C', score: 8, midterm: [40, 50] },
   { title: 'Gene-sequencing reagent kits', field: 'biomedicine', tier: 'B', score: 8, forceTerminate: true },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 class Api {
   constructor(readonly base: string) {}
@@ -148,7 +137,7 @@ async function run(api: Api, adminKey: string) {
       timeScale: SCALE,
       tiers: Object.entries(TIERS).map(([code, amountFen]) => ({ code, amountFen })),
       eligibility: { fields: FIELDS },
-      formalReview: { revisionDays: 60 },
+      formalReview: { revisionDays: 150 },
       review: {
         rubric: [
           { code: 'innovation', label: 'Technical innovation', weight: 30, max: 10 },
@@ -164,7 +153,7 @@ async function run(api: Api, adminKey: string) {
         replaceSilentAfterDays: 30,
       },
       publicNotice: { workingDays: 7 },
-      agreement: { signDays: 120 },
+      agreement: { signDays: 180 },
       finance: { approvalsRequired: 2 },
       tranches: [
         { code: 'T1', percent: 60, after: 'signing' },

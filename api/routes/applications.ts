@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { idParams } from '../http/schemas';
 import {
@@ -12,7 +11,8 @@ import {
   submit,
   updateDraft,
 } from '../use-cases/applications';
-import { CASE_ACTIONS, fileObjection, listNotices, loadApplicationCase, objectionSchema, runCaseAction } from '../use-cases/case-actions';
+import { CASE_ACTIONS, fileObjection, listNotices, loadApplicationCase, objectionSchema } from '../use-cases/case-actions';
+import { caseActionRoutes } from './case-action-routes';
 import { caseReviews, inbox, myAssignments } from '../use-cases/views';
 
 const VIEWERS = ['applicant', 'reviewer', 'officer', 'finance', 'admin'] as const;
@@ -68,18 +68,7 @@ export const applicationRoutes = [
     params: idParams,
     handler: ({ deps, actor, params, requestId }) => resubmit(deps, actor, params.id, requestId),
   }),
-  ...CASE_ACTIONS.map((a) =>
-    defineRoute({
-      method: 'post',
-      path: `/applications/:id/${a.path}`,
-      summary: a.summary,
-      auth: a.roles,
-      params: z.strictObject({ id: z.uuid(), ...(a.params ?? {}) }),
-      body: a.body,
-      handler: async ({ deps, actor, params, body, requestId }) =>
-        runCaseAction(deps, actor, a, await loadApplicationCase(deps, actor, params.id), params as Record<string, string> & { id: string }, body, requestId),
-    }),
-  ),
+  ...caseActionRoutes('/applications', CASE_ACTIONS, loadApplicationCase),
   defineRoute({
     method: 'get',
     path: '/applications/:id/reviews',

@@ -1,7 +1,6 @@
-import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { idParams } from '../http/schemas';
-import { runCaseAction } from '../use-cases/case-actions';
+import { caseActionRoutes } from './case-action-routes';
 import {
   STATION_ACTIONS,
   createExpert,
@@ -67,16 +66,5 @@ export const stationRoutes = [
     params: idParams,
     handler: ({ deps, actor, params, requestId }) => submitStation(deps, actor, params.id, requestId),
   }),
-  ...STATION_ACTIONS.map((a) =>
-    defineRoute({
-      method: 'post',
-      path: `/stations/:id/${a.path}`,
-      summary: a.summary,
-      auth: a.roles,
-      params: z.strictObject({ id: z.uuid(), ...(a.params ?? {}) }),
-      body: a.body,
-      handler: async ({ deps, actor, params, body, requestId }) =>
-        runCaseAction(deps, actor, a, await loadStationCase(deps, actor, params.id), params as Record<string, string> & { id: string }, body, requestId),
-    }),
-  ),
+  ...caseActionRoutes('/stations', STATION_ACTIONS, loadStationCase),
 ];

@@ -61,6 +61,66 @@ export function action<B extends z.ZodType>(a: CaseAction<B>): CaseAction {
   return a as unknown as CaseAction;
 }
 
+/**
+ * The actions every kind of case takes through its child workflows: the review round's declaration
+ * and score, the notice's objection resolution, and the report and score of a milestone check (a
+ * fund's milestone, a station's yearly evaluation).
+ */
+export function childActions(check: { report: string; score: string; check: string }): CaseAction[] {
+  return [
+    action({
+      path: 'review/declaration',
+      summary: 'Declare whether you have a conflict of interest (reviewer)',
+      roles: ['reviewer'],
+      target: 'reviewRound',
+      update: declareConflictUpdate,
+      body: z.strictObject({ conflict: z.boolean(), reason: z.string().trim().max(2_000).optional() }),
+      command: asIs,
+    }),
+    action({
+      path: 'review/score',
+      summary: 'Submit your scores, comment and recommendation (reviewer)',
+      roles: ['reviewer'],
+      target: 'reviewRound',
+      update: submitScoreUpdate,
+      body: z.strictObject({
+        scores: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.number().int().min(0).max(100)),
+        comment: z.string().trim().min(1).max(10_000),
+        recommendation: z.enum(['fund', 'do_not_fund', 'revise']),
+      }),
+      command: asIs,
+    }),
+    action({
+      path: check.report,
+      summary: `Submit the report for the current ${check.check}`,
+      roles: ['applicant'],
+      target: 'milestoneCheck',
+      update: submitReportUpdate,
+      body: z.strictObject({ summary: z.string().trim().min(1).max(20_000) }),
+      command: asIs,
+    }),
+    action({
+      path: check.score,
+      summary: `Record the expert panel's score for the current ${check.check}`,
+      roles: ['officer'],
+      target: 'milestoneCheck',
+      update: recordScoreUpdate,
+      body: z.strictObject({ score: z.number().min(0).max(100) }),
+      command: asIs,
+    }),
+    action({
+      path: 'objections/:objectionId/resolve',
+      summary: 'Resolve an objection to the public notice',
+      roles: ['officer'],
+      target: 'notice',
+      params: { objectionId: z.string().min(1).max(300) },
+      update: resolveObjectionUpdate,
+      body: z.strictObject({ resolution: z.enum(['dismissed', 'upheld']), action: z.enum(['back_to_review', 'reject']).optional(), reason }),
+      command: (b, ctx, { params }) => ({ ...b, ...ctx, objectionId: params.objectionId }),
+    }),
+  ];
+}
+
 export const CASE_ACTIONS: readonly CaseAction[] = [
   action({ path: 'withdraw', summary: 'Withdraw the application (before the agreement)', roles: ['applicant'], target: 'case', update: withdrawUpdate, body: z.strictObject({ reason }), command: asIs }),
   action({
@@ -159,56 +219,7 @@ export const CASE_ACTIONS: readonly CaseAction[] = [
       config: await getConfigVersion(deps.prisma, programmeId, b.configVersion),
     }),
   }),
-  action({
-    path: 'review/declaration',
-    summary: 'Declare whether you have a conflict of interest (reviewer)',
-    roles: ['reviewer'],
-    target: 'reviewRound',
-    update: declareConflictUpdate,
-    body: z.strictObject({ conflict: z.boolean(), reason: z.string().trim().max(2_000).optional() }),
-    command: asIs,
-  }),
-  action({
-    path: 'review/score',
-    summary: 'Submit your scores, comment and recommendation (reviewer)',
-    roles: ['reviewer'],
-    target: 'reviewRound',
-    update: submitScoreUpdate,
-    body: z.strictObject({
-      scores: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.number().int().min(0).max(100)),
-      comment: z.string().trim().min(1).max(10_000),
-      recommendation: z.enum(['fund', 'do_not_fund', 'revise']),
-    }),
-    command: asIs,
-  }),
-  action({
-    path: 'milestone/report',
-    summary: 'Submit the report for the current milestone check (applicant)',
-    roles: ['applicant'],
-    target: 'milestoneCheck',
-    update: submitReportUpdate,
-    body: z.strictObject({ summary: z.string().trim().min(1).max(20_000) }),
-    command: asIs,
-  }),
-  action({
-    path: 'milestone/score',
-    summary: "Record the expert panel's score for the current milestone check",
-    roles: ['officer'],
-    target: 'milestoneCheck',
-    update: recordScoreUpdate,
-    body: z.strictObject({ score: z.number().min(0).max(100) }),
-    command: asIs,
-  }),
-  action({
-    path: 'objections/:objectionId/resolve',
-    summary: 'Resolve an objection to the public notice',
-    roles: ['officer'],
-    target: 'notice',
-    params: { objectionId: z.string().min(1).max(300) },
-    update: resolveObjectionUpdate,
-    body: z.strictObject({ resolution: z.enum(['dismissed', 'upheld']), action: z.enum(['back_to_review', 'reject']).optional(), reason }),
-    command: (b, ctx, { params }) => ({ ...b, ...ctx, objectionId: params.objectionId }),
-  }),
+  ...childActions({ report: 'milestone/report', score: 'milestone/score', check: 'milestone check' }),
 ];
 
 /** A case an action is taken on, as the caller may see it. */

@@ -9,18 +9,13 @@ import {
   type StationWorkflowInput,
   applyForRenewalUpdate,
   cancelStationUpdate,
-  declareConflictUpdate,
   decideExpertChangeUpdate,
   decideRenewalUpdate,
-  recordScoreUpdate,
   requestExpertChangeUpdate,
-  resolveObjectionUpdate,
   siteVisitUpdate,
   stationFormalUpdate,
   stationStalledUpdate,
   stationViewQuery,
-  submitReportUpdate,
-  submitScoreUpdate,
   submitStationUpdate,
   withdrawStationUpdate,
 } from '../../shared';
@@ -28,7 +23,7 @@ import { EXPERT_TITLES, type StationProgrammeConfig } from '../../shared/program
 import type { stationWorkflow } from '../../workflows';
 import type { AppDeps } from '../deps';
 import { problems } from '../http/problem';
-import { type CaseAction, type LoadedCase, action, asIs, empty, reason } from './case-actions';
+import { type CaseAction, type LoadedCase, action, asIs, childActions, empty, reason } from './case-actions';
 import { writeAudit } from './audit';
 
 // ---- Experts -------------------------------------------------------------------------------
@@ -251,26 +246,5 @@ export const STATION_ACTIONS: readonly CaseAction[] = [
   action({ path: 'renewal/decide', summary: 'Decide on renewal for another term', roles: ['officer'], target: 'case', update: decideRenewalUpdate, body: z.strictObject({ approve: z.boolean(), reason }), command: asIs }),
   action({ path: 'withdraw', summary: 'Withdraw the application before establishment (host)', roles: ['applicant'], target: 'case', update: withdrawStationUpdate, body: z.strictObject({ reason }), command: asIs }),
   action({ path: 'cancel', summary: 'Cancel the station', roles: ['officer'], target: 'case', update: cancelStationUpdate, body: z.strictObject({ reason }), command: asIs }),
-  action({ path: 'evaluation/report', summary: 'Submit the yearly evaluation report (host)', roles: ['applicant'], target: 'milestoneCheck', update: submitReportUpdate, body: z.strictObject({ summary: z.string().trim().min(1).max(20_000) }), command: asIs }),
-  action({ path: 'evaluation/score', summary: "Record the expert panel's evaluation score", roles: ['officer'], target: 'milestoneCheck', update: recordScoreUpdate, body: z.strictObject({ score: z.number().min(0).max(100) }), command: asIs }),
-  action({ path: 'review/declaration', summary: 'Declare whether you have a conflict of interest (reviewer)', roles: ['reviewer'], target: 'reviewRound', update: declareConflictUpdate, body: z.strictObject({ conflict: z.boolean(), reason: z.string().trim().max(2_000).optional() }), command: asIs }),
-  action({
-    path: 'review/score',
-    summary: 'Submit your scores (reviewer)',
-    roles: ['reviewer'],
-    target: 'reviewRound',
-    update: submitScoreUpdate,
-    body: z.strictObject({ scores: z.record(z.string().regex(/^[a-z0-9_]{1,32}$/), z.number().int().min(0).max(100)), comment: z.string().trim().min(1).max(10_000), recommendation: z.enum(['fund', 'do_not_fund', 'revise']) }),
-    command: asIs,
-  }),
-  action({
-    path: 'objections/:objectionId/resolve',
-    summary: 'Resolve an objection to the establishment notice',
-    roles: ['officer'],
-    target: 'notice',
-    params: { objectionId: z.string().min(1).max(300) },
-    update: resolveObjectionUpdate,
-    body: z.strictObject({ resolution: z.enum(['dismissed', 'upheld']), action: z.enum(['back_to_review', 'reject']).optional(), reason }),
-    command: (b, ctx, { params }) => ({ ...b, ...ctx, objectionId: params.objectionId }),
-  }),
+  ...childActions({ report: 'evaluation/report', score: 'evaluation/score', check: 'yearly evaluation' }),
 ];

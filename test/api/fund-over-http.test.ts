@@ -2,6 +2,7 @@
 // worker, dev server and database. The programme runs 864,000 times faster than the calendar (a day
 // in 100 ms) by its own configuration, so its months pass in seconds.
 import { DAY, draftBody, fundConfig, programmeBody } from '../helpers/fixtures';
+import { eventually } from '../helpers/eventually';
 import { type TestSystem, startSystem } from '../helpers/system';
 
 jest.setTimeout(180_000);
@@ -14,15 +15,6 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const SCALE = 864_000;
 

@@ -2,6 +2,7 @@
 // officer, the reviewers and the public act, and the station is established and evaluated. Time is
 // compressed by the programme's configuration (a day in 100 ms).
 import { DAY, stationConfig } from '../helpers/fixtures';
+import { eventually } from '../helpers/eventually';
 import { type TestSystem, startSystem } from '../helpers/system';
 
 jest.setTimeout(180_000);
@@ -14,15 +15,6 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 it('establishes and evaluates a station over HTTP, and lists stations by type, host and due date', async () => {
   const officer = await sys.user('officer');

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { draftBody, programmeBody } from '../helpers/fixtures';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../infra/net';
 
 jest.setTimeout(240_000);
 

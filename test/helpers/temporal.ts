@@ -49,3 +49,31 @@ export async function startWorker(connection: NativeConnection, prisma: PrismaCl
 }
 
 export { NativeConnection };
+
+export interface TimeSkippingContext {
+  env: TestWorkflowEnvironment;
+  db: import('./db').TestDatabase;
+  taskQueue: string;
+}
+
+/**
+ * For a test file: a time-skipping server, a database of its own and the real worker, started
+ * before the tests and stopped after them. Read the fields inside tests, not at load time.
+ */
+export function useTimeSkippingWorker(): TimeSkippingContext {
+  const ctx = {} as TimeSkippingContext;
+  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  beforeAll(async () => {
+    const { freshDatabase } = await import('./db');
+    ctx.env = await startTimeSkippingServer();
+    ctx.db = freshDatabase();
+    worker = await startWorker(ctx.env.nativeConnection, ctx.db.prisma);
+    ctx.taskQueue = worker.taskQueue;
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await ctx.env?.teardown();
+    await ctx.db?.close();
+  });
+  return ctx;
+}

@@ -8,7 +8,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrateDatabase } from '../../infra/migrate';
 import { startDevServer } from '../../infra/temporal-dev-server';
 import { temporalCliPath } from '../../infra/tools';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../infra/net';
 
 export default async function globalSetup(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'programme-flow-test-'));

@@ -1,31 +1,15 @@
 // The talent-fund case from submission to close-out, and the paths money takes, on the
 // time-skipping server with the months and years skipped.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { ledgerTotals } from '../../money/ledger';
 import { cancelUpdate, forceTerminateUpdate, signUpdate, countersignUpdate } from '../../shared';
 import { CaseDriver } from '../helpers/case-driver';
-import { type TestDatabase, freshDatabase } from '../helpers/db';
-import { startTimeSkippingServer, startWorker } from '../helpers/temporal';
+import { useTimeSkippingWorker } from '../helpers/temporal';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Awaited<ReturnType<typeof startWorker>>;
+const ctx = useTimeSkippingWorker();
 
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = freshDatabase();
-  worker = await startWorker(env.nativeConnection, db.prisma);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await env?.teardown();
-  await db?.close();
-});
-
-const driver = () => new CaseDriver(env, db, worker.taskQueue).programmeWith();
+const driver = () => new CaseDriver(ctx.env, ctx.db, ctx.taskQueue).programmeWith();
 const failureType = (err: unknown) => ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 
 it('runs the straight path from submission to close-out, paying 60% on signing and 40% after the mid-term', async () => {
@@ -41,13 +25,13 @@ it('runs the straight path from submission to close-out, paying 60% on signing a
   expect(paidT1.tranches[0]!.status).toBe('paid');
 
   // Eighteen months on: the mid-term check.
-  await env.sleep('540 days');
+  await ctx.env.sleep('540 days');
   expect((await c.milestone(75)).status).toBe('scored');
   await c.waitUntil('T2 released', (v) => v.tranches[1]!.status === 'released');
   await c.approve('T2');
 
   // Thirty-six months: final acceptance, decided and published.
-  await env.sleep('540 days');
+  await ctx.env.sleep('540 days');
   await c.milestone(82);
   await c.decideFinal('pass');
   const done = await c.waitFor('completed');
@@ -55,15 +39,15 @@ it('runs the straight path from submission to close-out, paying 60% on signing a
     'submitted', 'formal_review', 'expert_review', 'defence', 'committee', 'public_notice', 'agreement',
     'in_progress', 'final_acceptance', 'public_notice', 'completed',
   ]);
-  const totals = await ledgerTotals(db.prisma, d.programme.programmeId);
+  const totals = await ledgerTotals(ctx.db.prisma, d.programme.programmeId);
   expect(totals).toMatchObject({ committedFen: 800_000_000n, paidFen: 800_000_000n, returnedFen: 0n, clawedBackFen: 0n });
   await c.expectConsistent();
-  const history = await db.prisma.stageHistory.count({ where: { caseId: c.id } });
+  const history = await ctx.db.prisma.stageHistory.count({ where: { caseId: c.id } });
   expect(history).toBe(11);
 });
 
 it('pays a tranche once when finance double-clicks, and needs two different people when configured so', async () => {
-  const d = await new CaseDriver(env, db, worker.taskQueue).programmeWith({
+  const d = await new CaseDriver(ctx.env, ctx.db, ctx.taskQueue).programmeWith({
     config: { ...(await import('../helpers/fixtures')).fundConfig(), finance: { approvalsRequired: 2 } },
   });
   const c = await d.submitted();
@@ -75,7 +59,7 @@ it('pays a tranche once when finance double-clicks, and needs two different peop
   const results = await Promise.allSettled([c.approve('T1', d.finance[1]), c.approve('T1', d.finance[1])]);
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   expect((await c.view()).tranches[0]!.status).toBe('paid');
-  const payments = await db.prisma.ledgerEntry.count({ where: { caseId: c.id, kind: 'payment' } });
+  const payments = await ctx.db.prisma.ledgerEntry.count({ where: { caseId: c.id, kind: 'payment' } });
   expect(payments).toBe(1);
   await c.expectConsistent();
 });
@@ -88,15 +72,15 @@ it('lets an unsigned agreement lapse at its deadline, committing nothing', async
   await c.passAssessments();
   await c.award('B', 500_000_000);
   await c.waitFor('agreement');
-  await env.sleep('31 days');
+  await ctx.env.sleep('31 days');
   const view = await c.waitFor('lapsed');
   expect(view.closedReason).toMatch(/not signed/);
-  expect(await db.prisma.ledgerEntry.count({ where: { caseId: c.id } })).toBe(0);
+  expect(await ctx.db.prisma.ledgerEntry.count({ where: { caseId: c.id } })).toBe(0);
   await c.expectConsistent();
 });
 
 it('refuses to countersign when the budget cannot cover the award, and changes nothing', async () => {
-  const d = await new CaseDriver(env, db, worker.taskQueue).programmeWith({ budgetFen: 1_000_000_000n });
+  const d = await new CaseDriver(ctx.env, ctx.db, ctx.taskQueue).programmeWith({ budgetFen: 1_000_000_000n });
   const [a, b] = [await d.submitted(), await d.submitted()];
   await a.toSignedAgreement({ tier: 'A', amountFen: 800_000_000 });
   await b.closeCallAndAccept();
@@ -108,7 +92,7 @@ it('refuses to countersign when the budget cannot cover the award, and changes n
   const err = await b.handle.executeUpdate(countersignUpdate, { args: [{ actor: b.officer }] }).catch((e: unknown) => e);
   expect(failureType(err)).toBe('BudgetExhausted');
   expect((await b.view()).stage).toBe('agreement');
-  const totals = await ledgerTotals(db.prisma, d.programme.programmeId);
+  const totals = await ledgerTotals(ctx.db.prisma, d.programme.programmeId);
   expect(totals).toMatchObject({ committedFen: 800_000_000n, remainingFen: 200_000_000n });
   await b.expectConsistent();
 });
@@ -118,12 +102,12 @@ it('withholds the tranche after a failed mid-term, then releases it when the rec
   const c = await d.submitted();
   await c.toSignedAgreement();
   await c.approve('T1');
-  await env.sleep('540 days');
+  await ctx.env.sleep('540 days');
   await c.milestone(45);
   const rectifying = await c.waitUntil('the rectification check', (v) => v.milestones.length === 2);
   expect(rectifying.tranches[1]!.status).toBe('withheld');
   expect(rectifying.extensionsUsed).toBe(1);
-  await env.sleep('180 days');
+  await ctx.env.sleep('180 days');
   await c.milestone(70);
   await c.waitUntil('T2 released', (v) => v.tranches[1]!.status === 'released');
   expect((await c.view()).milestones.map((m) => [m.code, m.attempt, m.outcome])).toEqual([
@@ -139,15 +123,15 @@ it('terminates after a second failed mid-term, returning the surplus and recordi
   const c = await d.submitted();
   await c.toSignedAgreement();
   await c.approve('T1');
-  await env.sleep('540 days');
+  await ctx.env.sleep('540 days');
   await c.milestone(40);
-  await env.sleep('180 days');
+  await ctx.env.sleep('180 days');
   await c.milestone(50);
   const view = await c.waitFor('terminated');
   expect(view.tranches.map((t) => t.status)).toEqual(['paid', 'cancelled']);
-  const totals = await ledgerTotals(db.prisma, d.programme.programmeId);
+  const totals = await ledgerTotals(ctx.db.prisma, d.programme.programmeId);
   expect(totals).toMatchObject({ committedFen: 800_000_000n, paidFen: 480_000_000n, returnedFen: 320_000_000n, outstandingCommitmentFen: 480_000_000n });
-  const credit = await db.prisma.creditRecord.findMany({ where: { caseId: c.id } });
+  const credit = await ctx.db.prisma.creditRecord.findMany({ where: { caseId: c.id } });
   expect(credit.map((r) => r.subjectKind).sort()).toEqual(['lead', 'unit']);
   await c.expectConsistent();
 });
@@ -157,12 +141,12 @@ it('force-terminates with a clawback of everything paid and credit consequences 
   const c = await d.submitted();
   await c.toSignedAgreement();
   await c.approve('T1');
-  await env.sleep('100 days');
+  await ctx.env.sleep('100 days');
   const view = await c.handle.executeUpdate(forceTerminateUpdate, { args: [{ actor: c.officer, reason: 'Falsified research records' }] });
   expect(view.stage).toBe('force_terminated');
-  const totals = await ledgerTotals(db.prisma, d.programme.programmeId);
+  const totals = await ledgerTotals(ctx.db.prisma, d.programme.programmeId);
   expect(totals).toMatchObject({ paidFen: 480_000_000n, clawedBackFen: 480_000_000n, returnedFen: 320_000_000n, outstandingCommitmentFen: 0n, netPaidFen: 0n });
-  const credit = await db.prisma.creditRecord.findMany({ where: { caseId: c.id } });
+  const credit = await ctx.db.prisma.creditRecord.findMany({ where: { caseId: c.id } });
   expect(credit.map((r) => r.subjectKind).sort()).toEqual(['lead', 'member', 'member', 'unit']);
   await c.expectConsistent();
   // The unit can no longer pass the eligibility check of a new application.
@@ -178,7 +162,7 @@ it('cancels a funded case at any stage, returning its unpaid commitment', async 
   await c.approve('T1');
   const view = await c.handle.executeUpdate(cancelUpdate, { args: [{ actor: c.officer, reason: 'Project merged into a provincial programme' }] });
   expect(view.stage).toBe('cancelled');
-  const totals = await ledgerTotals(db.prisma, d.programme.programmeId);
+  const totals = await ledgerTotals(ctx.db.prisma, d.programme.programmeId);
   expect(totals).toMatchObject({ outstandingCommitmentFen: 480_000_000n, returnedFen: 320_000_000n });
   await c.expectConsistent();
 });

@@ -1,6 +1,5 @@
 // The selection half of a talent-fund case: formal review, expert review rounds, defence and site
 // visit, committee decision and public notice, with every refusal path, on the time-skipping server.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import {
@@ -19,27 +18,12 @@ import {
 } from '../../shared';
 import { programmeConfigSchema } from '../../shared/programme-config';
 import { CaseDriver } from '../helpers/case-driver';
-import { type TestDatabase, freshDatabase } from '../helpers/db';
 import { fundConfig } from '../helpers/fixtures';
-import { startTimeSkippingServer, startWorker } from '../helpers/temporal';
+import { useTimeSkippingWorker } from '../helpers/temporal';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Awaited<ReturnType<typeof startWorker>>;
+const ctx = useTimeSkippingWorker();
 
-beforeAll(async () => {
-  env = await startTimeSkippingServer();
-  db = freshDatabase();
-  worker = await startWorker(env.nativeConnection, db.prisma);
-});
-
-afterAll(async () => {
-  await worker?.stop();
-  await env?.teardown();
-  await db?.close();
-});
-
-const driver = (opts: Parameters<CaseDriver['programmeWith']>[0] = {}) => new CaseDriver(env, db, worker.taskQueue).programmeWith(opts);
+const driver = (opts: Parameters<CaseDriver['programmeWith']>[0] = {}) => new CaseDriver(ctx.env, ctx.db, ctx.taskQueue).programmeWith(opts);
 const failureType = (err: unknown) => ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type;
 const filer = { name: 'Chen Wei', idMasked: '440604********0012', idHash: 'h'.repeat(64), contact: '13800000000' };
 
@@ -50,7 +34,7 @@ describe('formal review', () => {
     const returned = await c.handle.executeUpdate(formalReviewUpdate, { args: [{ actor: c.officer, decision: 'return', reason: 'Budget breakdown missing' }] });
     expect(returned.stage).toBe('revision_requested');
     expect(returned.next).toMatchObject({ waitingOn: 'applicant' });
-    await env.sleep('3 days');
+    await ctx.env.sleep('3 days');
     const resubmitted = await c.handle.executeUpdate(resubmitUpdate, { args: [{ actor: c.applicant, application: { ...c.input.application, summaryLength: 900 } }] });
     expect(resubmitted.stage).toBe('formal_review');
     expect(resubmitted.revisionsUsed).toBe(1);
@@ -63,7 +47,7 @@ describe('formal review', () => {
     const c = await (await driver()).submitted();
     await c.waitFor('formal_review');
     await c.handle.executeUpdate(formalReviewUpdate, { args: [{ actor: c.officer, decision: 'return', reason: 'Missing documents' }] });
-    await env.sleep('11 days');
+    await ctx.env.sleep('11 days');
     const view = await c.waitFor('lapsed');
     expect(view.closedReason).toMatch(/revision/);
     const late = await c.handle.executeUpdate(resubmitUpdate, { args: [{ actor: c.applicant, application: c.input.application }] }).catch((e: unknown) => e);
@@ -112,7 +96,7 @@ describe('expert review', () => {
     const view = await c.waitFor('defence');
     // Trimmed mean of 90, 80, 80, 70, 20 without the highest and the lowest: 76.67.
     expect(view.lastReview).toMatchObject({ outcome: 'pass', aggregate: 76.67, submitted: 5 });
-    const recused = await db.prisma.reviewAssignment.findFirstOrThrow({ where: { caseId: c.id, reviewerId: conflicted } });
+    const recused = await ctx.db.prisma.reviewAssignment.findFirstOrThrow({ where: { caseId: c.id, reviewerId: conflicted } });
     expect(recused.status).toBe('recused');
   });
 
@@ -122,12 +106,12 @@ describe('expert review', () => {
     await c.reviewersScore(8, 4);
     const { panel } = await c.seatedPanel();
     const silent = panel.assignments.find((a) => a.status === 'assigned')!.reviewerId;
-    await env.sleep('17 days');
+    await ctx.env.sleep('17 days');
     const after = await c.child((await c.view()).active.reviewRound).query(reviewRoundViewQuery);
     expect(after.assignments.find((a) => a.reviewerId === silent)!.status).toBe('replaced');
     expect(after.escalated).toBe(true);
     expect(after.replacementsUsed).toBe(1);
-    const notes = await db.prisma.notification.findMany({ where: { caseId: c.id } });
+    const notes = await ctx.db.prisma.notification.findMany({ where: { caseId: c.id } });
     expect(notes.filter((n) => n.userId === silent && n.kind === 'review.reminder')).toHaveLength(2);
     expect(notes.filter((n) => n.role === 'officer' && n.kind === 'review.overdue')).toHaveLength(1);
     await c.reviewersScore(8);
@@ -138,7 +122,7 @@ describe('expert review', () => {
     const c = await (await driver({ config: fundConfig({ review: { ...fundConfig().review, maxReplacements: 0 } as never }) })).submitted();
     await c.closeCallAndAccept();
     await c.reviewersScore(8, 2);
-    await env.sleep('17 days');
+    await ctx.env.sleep('17 days');
     const stalled = await c.waitFor('review_stalled');
     expect(stalled.lastReview).toMatchObject({ outcome: 'no_quorum', submitted: 2 });
     const restarted = await c.handle.executeUpdate(stalledReviewUpdate, { args: [{ actor: c.officer, decision: 'restart', reason: 'New panel' }] });
@@ -186,13 +170,13 @@ describe('defence, committee and public notice', () => {
     const second = await notice.executeUpdate(fileObjectionUpdate, { args: [{ filer: { ...filer, name: 'Wu Fang' }, text: 'The prototype was bought, not built' }] });
     expect(second.objections).toHaveLength(2);
     // The notice period ends, but not while objections are open.
-    await env.sleep('20 days');
+    await ctx.env.sleep('20 days');
     expect((await c.view()).stage).toBe('public_notice');
     await notice.executeUpdate(resolveObjectionUpdate, { args: [{ actor: c.officer, objectionId: first.objections[0]!.id, resolution: 'dismissed', reason: 'Different project' }] });
     await notice.executeUpdate(resolveObjectionUpdate, { args: [{ actor: c.officer, objectionId: second.objections[1]!.id, resolution: 'upheld', action: 'back_to_review', reason: 'Invoice found' }] });
     const back = await c.waitFor('expert_review');
     expect(back.reviewRound).toBe(2);
-    const rows = await db.prisma.objection.findMany({ where: { caseId: c.id }, orderBy: { filedAt: 'asc' } });
+    const rows = await ctx.db.prisma.objection.findMany({ where: { caseId: c.id }, orderBy: { filedAt: 'asc' } });
     expect(rows.map((r) => r.status)).toEqual(['dismissed', 'upheld']);
     await c.expectConsistent();
   });
@@ -207,7 +191,7 @@ describe('defence, committee and public notice', () => {
     const { startsAt, endsAt } = await c.noticeView();
     // Seven working days are never fewer than nine calendar days (a weekend at least).
     expect(Date.parse(endsAt!) - Date.parse(startsAt)).toBeGreaterThanOrEqual(8 * 24 * 3600 * 1000);
-    await env.sleep('14 days');
+    await ctx.env.sleep('14 days');
     const view = await c.waitFor('agreement');
     expect(view.award).toEqual({ tier: 'C', amountFen: 200_000_000 });
   });
@@ -232,11 +216,11 @@ describe('programme rules are versioned', () => {
     const c = await d.submitted();
     await c.waitFor('formal_review');
     const v2 = programmeConfigSchema.parse(fundConfig({ publicNotice: { workingDays: 5 } }));
-    await db.prisma.programmeVersion.create({ data: { programmeId: d.programme.programmeId, version: 2, config: v2 as never, createdById: c.officer.id } });
+    await ctx.db.prisma.programmeVersion.create({ data: { programmeId: d.programme.programmeId, version: 2, config: v2 as never, createdById: c.officer.id } });
     expect((await c.view()).configVersion).toBe(1);
     const migrated = await c.handle.executeUpdate(migrateConfigUpdate, { args: [{ actor: c.officer, configVersion: 2, config: v2 }] });
     expect(migrated.configVersion).toBe(2);
-    const row = await db.prisma.application.findUniqueOrThrow({ where: { id: c.id } });
+    const row = await ctx.db.prisma.application.findUniqueOrThrow({ where: { id: c.id } });
     expect(row.configVersion).toBe(2);
     const backwards = await c.handle.executeUpdate(migrateConfigUpdate, { args: [{ actor: c.officer, configVersion: 1, config: v2 }] }).catch((e: unknown) => e);
     expect(failureType(backwards)).toBe('InvalidAction');

@@ -1,6 +1,6 @@
 import net from 'node:net';
 
-/** A TCP port that was free a moment ago on the loopback interface. */
+/** A TCP port that was free a moment ago on the loopback interface (tests, the demo). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
