@@ -1,4 +1,5 @@
 import { inTransaction } from '../infra/transaction';
+import { type AuditContent, appendAudit } from '../audit/chain';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../infra/db';
 import type { CaseEvent } from '../shared';
@@ -222,16 +223,12 @@ function stationFacts(detail: Record<string, unknown> | undefined) {
 async function audit(
   tx: Tx,
   key: string,
-  entry: Omit<Prisma.AuditEntryCreateInput, 'idempotencyKey' | 'before' | 'after'> & { before?: unknown; after?: unknown },
+  entry: Omit<AuditContent, 'idempotencyKey' | 'before' | 'after'> & { before?: unknown; after?: unknown },
 ): Promise<void> {
-  await tx.auditEntry.upsert({
-    where: { idempotencyKey: key },
-    create: {
-      ...entry,
-      idempotencyKey: key,
-      before: entry.before === undefined ? undefined : json(entry.before),
-      after: entry.after === undefined ? undefined : json(entry.after),
-    },
-    update: {},
+  await appendAudit(tx, {
+    ...entry,
+    idempotencyKey: key,
+    before: entry.before === undefined ? undefined : json(entry.before),
+    after: entry.after === undefined ? undefined : json(entry.after),
   });
 }

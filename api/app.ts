@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
+import cors from 'cors';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import { idempotency } from './http/idempotency';
+import { rateLimit } from './http/rate-limit';
+import { buildOpenApiDocument } from './http/openapi';
 import type { AppDeps } from './deps';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { mountRoutes } from './http/route';
@@ -25,13 +31,24 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } } }));
+  app.use(cors({ origin: deps.corsOrigins ?? [], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
+  app.use(rateLimit(deps.rateLimitPerMinute ?? 6_000));
   app.use(express.json({ limit: '100kb', strict: true }));
+  app.use(idempotency(deps.prisma));
+
+  // The API's own description, from the same route table: /openapi.json, rendered at /docs.
+  const document = buildOpenApiDocument(routes, { title: 'Programme Flow API', version: '1' });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Programme Flow API' }));
 
   const router = express.Router();
   mountRoutes(router, routes, deps);
   app.use(router);
 
   app.use(notFoundHandler);
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, deps.prisma));
   return app;
 }

@@ -8,4 +8,7 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  /** Browser origins allowed by CORS; none when absent. */
+  corsOrigins?: string[];
+  rateLimitPerMinute?: number;
 }

@@ -31,6 +31,15 @@ const envSchema = z
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
 
+    // Browser origins allowed to call the API (comma-separated); none by default.
+    CORS_ORIGINS: z
+      .string()
+      .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+      .pipe(z.array(z.url()))
+      .default([]),
+    // Requests per minute per caller (API key, or address for public routes).
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6_000),
+
     // First administrator, created at start-up when no administrator exists yet.
     BOOTSTRAP_ADMIN_EMAIL: z.string().email().optional(),
     BOOTSTRAP_ADMIN_API_KEY: z

@@ -83,7 +83,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
   const workerDone = worker.run();
 
   const temporal = await connectClient(cfg);
-  const app = createApp({ prisma, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger });
+  const app = createApp({ prisma, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger, corsOrigins: cfg.CORS_ORIGINS, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE });
   const server: http.Server = await listen(app, cfg.HOST, cfg.PORT);
   const { port } = server.address() as { port: number };
   const apiUrl = `http://${cfg.HOST}:${port}`;

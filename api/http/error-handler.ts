@@ -2,7 +2,9 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isBusinessProblemCode } from '../../shared';
+import type { PrismaClient } from '../../infra/db';
 import type { Logger } from '../../infra/logger';
+import { keepAnswer } from './idempotency';
 import { AppError, PROBLEM_CONTENT_TYPE, problems } from './problem';
 
 /** Maps anything thrown by a route to one problem+json response. */
@@ -24,8 +26,8 @@ function toAppError(err: unknown): AppError | null {
   return null;
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
+export function errorHandler(logger: Logger, prisma: PrismaClient): ErrorRequestHandler {
+  return async (err, req, res, _next) => {
     const known = toAppError(err);
     const requestId = String(req.id);
     if (!known) {
@@ -42,7 +44,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
           code: 'InternalError',
           requestId,
         };
-    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    const text = JSON.stringify(problem);
+    await keepAnswer(prisma, res.locals, problem.status, text).catch((e: unknown) => logger.error({ err: e }, 'could not keep an idempotent answer'));
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(text);
   };
 }
 

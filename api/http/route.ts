@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Actor, Role } from '../../shared';
 import { authenticate } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
+import { keepAnswer } from './idempotency';
 import { problems } from './problem';
 
 type Schema = z.ZodType;
@@ -85,12 +86,11 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
           deps,
         };
         const result = await route.handler(ctx as never);
-        const status = route.status ?? 200;
-        if (result === undefined || status === 204) {
-          res.status(status === 200 ? 204 : status).end();
-        } else {
-          res.status(status).type('application/json').send(toJson(result));
-        }
+        const status = result === undefined ? 204 : (route.status ?? 200);
+        const text = result === undefined ? '' : toJson(result);
+        await keepAnswer(deps.prisma, res.locals, status, text);
+        if (status === 204) res.status(204).end();
+        else res.status(status).type('application/json').send(text);
       } catch (err) {
         next(err);
       }

@@ -1,9 +1,10 @@
 import type { AnyRoute } from '../http/route';
 import { applicationRoutes } from './applications';
+import { auditRoutes } from './audit';
 import { healthRoutes } from './health';
 import { programmeRoutes } from './programmes';
 import { stationRoutes } from './stations';
 import { userRoutes } from './users';
 
 /** Every route of the API. */
-export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes, ...programmeRoutes, ...applicationRoutes, ...stationRoutes];
+export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes, ...programmeRoutes, ...applicationRoutes, ...stationRoutes, ...auditRoutes];

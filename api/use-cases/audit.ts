@@ -1,3 +1,4 @@
+import { appendAudit } from '../../audit/chain';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Actor } from '../../shared';
 
@@ -20,17 +21,15 @@ function snapshot(value: unknown): Prisma.InputJsonValue | undefined {
 
 /** Appends an audit entry inside the caller's transaction, so the change and its record land together. */
 export async function writeAudit(tx: Prisma.TransactionClient, entry: AuditInput): Promise<void> {
-  await tx.auditEntry.create({
-    data: {
-      actorId: entry.actor?.id,
-      actorRole: entry.actor?.role ?? 'system',
-      action: entry.action,
-      targetType: entry.targetType,
-      targetId: entry.targetId,
-      before: snapshot(entry.before),
-      after: snapshot(entry.after),
-      reason: entry.reason,
-      requestId: entry.requestId,
-    },
+  await appendAudit(tx, {
+    actorId: entry.actor?.id,
+    actorRole: entry.actor?.role ?? 'system',
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    before: snapshot(entry.before),
+    after: snapshot(entry.after),
+    reason: entry.reason,
+    requestId: entry.requestId,
   });
 }

@@ -30,14 +30,22 @@ export interface TestSystem {
 
 let emails = 0;
 
-export async function startSystem(): Promise<TestSystem> {
+export async function startSystem(opts: { rateLimitPerMinute?: number; corsOrigins?: string[] } = {}): Promise<TestSystem> {
   const db = freshDatabase();
   const address = devServerAddress();
   const workerConnection = await NativeConnection.connect({ address });
   const worker = await startWorker(workerConnection, db.prisma);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = createApp({ prisma: db.prisma, temporal: client, taskQueue: worker.taskQueue, logger: createLogger('silent') });
+  const app = createApp({
+    prisma: db.prisma,
+    temporal: client,
+    taskQueue: worker.taskQueue,
+    logger: createLogger('silent'),
+    // Tests poll hard; the limit itself has its own test.
+    rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
+    corsOrigins: opts.corsOrigins,
+  });
   const server: http.Server = await listen(app, '127.0.0.1', 0);
   const { port } = server.address() as { port: number };
   const baseUrl = `http://127.0.0.1:${port}`;

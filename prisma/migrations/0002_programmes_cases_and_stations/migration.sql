@@ -116,6 +116,13 @@ CREATE TABLE "Notification" (
 );
 
 -- CreateTable
+CREATE TABLE "AuditHead" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "seq" INTEGER NOT NULL,
+    "hash" TEXT NOT NULL
+);
+
+-- CreateTable
 CREATE TABLE "Expert" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "name" TEXT NOT NULL,
@@ -170,6 +177,18 @@ CREATE TABLE "StationQuota" (
     "used" INTEGER NOT NULL DEFAULT 0,
 
     PRIMARY KEY ("programmeId", "stationType")
+);
+
+-- CreateTable
+CREATE TABLE "IdempotencyRecord" (
+    "scope" TEXT NOT NULL,
+    "key" TEXT NOT NULL,
+    "requestHash" TEXT NOT NULL,
+    "status" INTEGER,
+    "body" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    PRIMARY KEY ("scope", "key")
 );
 
 -- RedefineTables
@@ -240,6 +259,29 @@ INSERT INTO "new_StageHistory" ("actorId", "enteredAt", "id", "reason", "seq", "
 DROP TABLE "StageHistory";
 ALTER TABLE "new_StageHistory" RENAME TO "StageHistory";
 CREATE UNIQUE INDEX "StageHistory_caseId_seq_key" ON "StageHistory"("caseId", "seq");
+CREATE TABLE "new_AuditEntry" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "seq" INTEGER NOT NULL,
+    "prevHash" TEXT NOT NULL,
+    "hash" TEXT NOT NULL,
+    "at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "actorId" TEXT,
+    "actorRole" TEXT,
+    "action" TEXT NOT NULL,
+    "targetType" TEXT NOT NULL,
+    "targetId" TEXT NOT NULL,
+    "before" JSONB,
+    "after" JSONB,
+    "reason" TEXT,
+    "requestId" TEXT,
+    "idempotencyKey" TEXT
+);
+INSERT INTO "new_AuditEntry" ("action", "actorId", "actorRole", "after", "at", "before", "id", "idempotencyKey", "reason", "requestId", "targetId", "targetType") SELECT "action", "actorId", "actorRole", "after", "at", "before", "id", "idempotencyKey", "reason", "requestId", "targetId", "targetType" FROM "AuditEntry";
+DROP TABLE "AuditEntry";
+ALTER TABLE "new_AuditEntry" RENAME TO "AuditEntry";
+CREATE UNIQUE INDEX "AuditEntry_seq_key" ON "AuditEntry"("seq");
+CREATE UNIQUE INDEX "AuditEntry_idempotencyKey_key" ON "AuditEntry"("idempotencyKey");
+CREATE INDEX "AuditEntry_targetType_targetId_idx" ON "AuditEntry"("targetType", "targetId");
 PRAGMA foreign_keys=ON;
 PRAGMA defer_foreign_keys=OFF;
 

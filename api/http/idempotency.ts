@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { Prisma } from '../../generated/prisma/client';
+import type { PrismaClient } from '../../infra/db';
+import { parseApiKey } from '../auth/api-keys';
+import { AppError, PROBLEM_CONTENT_TYPE } from './problem';
+
+const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/**
+ * Idempotency-Key on POST: the first request with a key runs and its answer is kept; the same
+ * request again gets that answer back (Idempotent-Replayed: true) and changes nothing. The same key
+ * with another body is refused (422), and so is a key whose first request is still running (409).
+ * Keys are scoped to the caller's API key.
+ */
+export function idempotency(prisma: PrismaClient): RequestHandler {
+  return async (req, res, next) => {
+    const key = req.header('idempotency-key');
+    if (req.method !== 'POST' || key === undefined) return next();
+    try {
+      if (!KEY.test(key)) throw new AppError(400, 'BadIdempotencyKey', 'The Idempotency-Key is not valid', 'Use 1 to 200 letters, digits and . _ : -');
+      const token = req.header('authorization')?.split(' ')[1];
+      const scope = (token && parseApiKey(token)?.keyId) || 'public';
+      const requestHash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n`).update(JSON.stringify(req.body ?? null)).digest('hex');
+      try {
+        await prisma.idempotencyRecord.create({ data: { scope, key, requestHash } });
+      } catch (err) {
+        if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+        const first = await prisma.idempotencyRecord.findUniqueOrThrow({ where: { scope_key: { scope, key } } });
+        if (first.requestHash !== requestHash) {
+          throw new AppError(422, 'IdempotencyKeyReused', 'The Idempotency-Key was used for another request', 'Use a new key for a different request');
+        }
+        if (first.status === null) {
+          throw new AppError(409, 'IdempotencyKeyInProgress', 'The first request with this Idempotency-Key is still running', 'Retry shortly');
+        }
+        res.status(first.status).setHeader('idempotent-replayed', 'true');
+        res.type(first.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json').send(first.body ?? '');
+        return;
+      }
+      res.locals.idempotency = { scope, key };
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/**
+ * Keeps the answer to an idempotent request before it is sent, so that a retry arriving the moment
+ * after finds it. A 5xx answer is dropped instead: the retry runs again.
+ */
+export async function keepAnswer(prisma: PrismaClient, locals: Record<string, unknown>, status: number, body: string): Promise<void> {
+  const id = locals.idempotency as { scope: string; key: string } | undefined;
+  if (!id) return;
+  const where = { scope_key: id };
+  if (status >= 500) await prisma.idempotencyRecord.delete({ where });
+  else await prisma.idempotencyRecord.update({ where, data: { status, body } });
+}
