@@ -80,7 +80,12 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { title:
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
       responses: {
-        [status]: status === '204' ? { description: 'Done' } : { description: 'Success', content: { 'application/json': { schema: {} } } },
+        [status]:
+          status === '204'
+            ? { description: 'Done' }
+            : route.produces
+              ? { description: 'A file, streamed', content: Object.fromEntries(route.produces.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) }
+              : { description: 'Success', content: { 'application/json': { schema: {} } } },
         ...errorResponses(route),
       },
     };

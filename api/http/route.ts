@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Actor, Role } from '../../shared';
 import { authenticate } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
+import { FileResponse } from './file-response';
 import { keepAnswer } from './idempotency';
 import { problems } from './problem';
 
@@ -35,6 +36,8 @@ export interface RouteSpec<P extends Schema | undefined, Q extends Schema | unde
   body?: B;
   /** Success status; 200 by default. */
   status?: number;
+  /** Media types of a file answer (a FileResponse) instead of JSON. */
+  produces?: readonly string[];
   handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, A extends 'public' ? null : Actor>) => Promise<R>;
 }
 
@@ -86,6 +89,12 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
           deps,
         };
         const result = await route.handler(ctx as never);
+        if (result instanceof FileResponse) {
+          res.status(200).type(result.contentType).setHeader('content-disposition', `attachment; filename="${result.filename}"`);
+          result.stream.on('error', (err) => res.destroy(err));
+          result.stream.pipe(res);
+          return;
+        }
         const status = result === undefined ? 204 : (route.status ?? 200);
         const text = result === undefined ? '' : toJson(result);
         await keepAnswer(deps.prisma, res.locals, status, text);

@@ -1,3 +1,4 @@
+import { EXPORT_TYPES } from '../http/file-response';
 import { defineRoute } from '../http/route';
 import { idParams } from '../http/schemas';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../use-cases/applications';
 import { CASE_ACTIONS, fileObjection, listNotices, loadApplicationCase, objectionSchema } from '../use-cases/case-actions';
 import { caseActionRoutes } from './case-action-routes';
+import { exportApplications, exportQuery } from '../use-cases/reports';
 import { caseReviews, inbox, myAssignments } from '../use-cases/views';
 
 const VIEWERS = ['applicant', 'reviewer', 'officer', 'finance', 'admin'] as const;
@@ -34,6 +36,15 @@ export const applicationRoutes = [
     auth: ['applicant', 'officer', 'finance', 'admin'],
     query: listApplicationsQuery,
     handler: ({ deps, actor, query }) => listApplications(deps, actor, query),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/applications/export',
+    summary: 'The applications list with the same filters, every row, as CSV or XLSX, streamed',
+    auth: ['officer', 'finance', 'admin'],
+    query: exportQuery,
+    produces: EXPORT_TYPES,
+    handler: async ({ deps, query }) => exportApplications(deps.prisma, query),
   }),
   defineRoute({
     method: 'get',

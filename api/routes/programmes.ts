@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ROLES } from '../../shared';
+import { EXPORT_TYPES } from '../http/file-response';
 import { defineRoute } from '../http/route';
 import { idParams, pageQuery } from '../http/schemas';
+import { exportLedger, programmeReport } from '../use-cases/reports';
 import { createProgramme, getProgramme, listProgrammes, newProgrammeSchema, programmeLedger, reviseConfig } from '../use-cases/programmes';
 
 export const programmeRoutes = [
@@ -38,6 +40,27 @@ export const programmeRoutes = [
     params: idParams,
     body: z.record(z.string(), z.unknown()),
     handler: ({ deps, actor, params, body, requestId }) => reviseConfig(deps.prisma, actor, params.id, body, requestId),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/programmes/:id/report',
+    summary: 'Money, pipeline by stage, per-tier and per-year totals, overdue items, time per stage',
+    auth: ['officer', 'finance', 'admin'],
+    params: idParams,
+    handler: ({ deps, params }) => programmeReport(deps.prisma, params.id),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/programmes/:id/ledger/export',
+    summary: "The programme's ledger entries as CSV or XLSX, streamed",
+    auth: ['officer', 'finance', 'admin'],
+    params: idParams,
+    query: z.strictObject({ format: z.enum(['csv', 'xlsx']).default('csv') }),
+    produces: EXPORT_TYPES,
+    handler: async ({ deps, params, query }) => {
+      await getProgramme(deps.prisma, params.id);
+      return exportLedger(deps.prisma, params.id, query.format);
+    },
   }),
   defineRoute({
     method: 'get',

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client';
+import type { PrismaClient } from '../../infra/db';
+import { ledgerTotals } from '../../money/ledger';
+import { DAY_MS, FINAL_STAGES, FINAL_STATION_STAGES } from '../../shared';
+import { type ExportFormat, exportRows } from '../http/file-response';
+import { problems } from '../http/problem';
+import { listApplicationsQuery } from './applications';
+
+const PAGE = 500;
+
+async function* pagesOf<T extends { id: string }>(fetch: (cursor?: string) => Promise<T[]>) {
+  let cursor: string | undefined;
+  for (;;) {
+    const rows = await fetch(cursor);
+    if (rows.length > 0) yield rows as unknown as Array<Record<string, unknown>>;
+    if (rows.length < PAGE) return;
+    cursor = rows[rows.length - 1]!.id;
+  }
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * A programme's report: money (from the ledger), the pipeline by stage, totals per tier and per
+ * year, what is overdue, and the time cases spend in each stage. The per-tier and per-year money
+ * adds up to the ledger's totals exactly.
+ */
+export async function programmeReport(prisma: PrismaClient, id: string, now = new Date()) {
+  const programme = await prisma.programme.findUnique({ where: { id } });
+  if (!programme) throw problems.notFound('programme');
+  const [money, apps, stations, byCase] = await Promise.all([
+    ledgerTotals(prisma, id),
+    prisma.application.findMany({ where: { programmeId: id, stage: { not: 'draft' } }, select: { id: true, title: true, stage: true, tier: true, awardFen: true, waitingOn: true, nextAction: true, dueAt: true } }),
+    prisma.station.findMany({ where: { programmeId: id, stage: { not: 'draft' } }, select: { id: true, name: true, stage: true, type: true, waitingOn: true, nextAction: true, dueAt: true } }),
+    prisma.ledgerEntry.groupBy({ by: ['caseId', 'kind'], where: { programmeId: id }, _sum: { amountFen: true } }),
+  ]);
+
+  const pipeline: Record<string, number> = {};
+  for (const c of [...apps, ...stations]) pipeline[c.stage] = (pipeline[c.stage] ?? 0) + 1;
+
+  // Money per tier (stations count under their type), from the ledger's per-case sums.
+  const groupOf = new Map<string, string>([...apps.map((a) => [a.id, a.tier ?? 'none'] as const), ...stations.map((s) => [s.id, s.type] as const)]);
+  const perTier = new Map<string, { group: string; cases: number; committedFen: bigint; paidFen: bigint; returnedFen: bigint; clawedBackFen: bigint }>();
+  const tierRow = (group: string) => perTier.get(group) ?? perTier.set(group, { group, cases: 0, committedFen: 0n, paidFen: 0n, returnedFen: 0n, clawedBackFen: 0n }).get(group)!;
+  for (const a of apps) if (a.tier) tierRow(a.tier).cases++;
+  for (const s of stations) if (s.stage !== 'rejected' && s.stage !== 'withdrawn') tierRow(s.type).cases++;
+  const field = { commit: 'committedFen', payment: 'paidFen', return: 'returnedFen', clawback: 'clawedBackFen' } as const;
+  for (const row of byCase) {
+    const r = tierRow(groupOf.get(row.caseId ?? '') ?? 'none');
+    r[field[row.kind as keyof typeof field]] += row._sum.amountFen ?? 0n;
+  }
+
+  // Money per calendar year (Shanghai) of the movement.
+  const perYear = new Map<number, { year: number; committedFen: bigint; paidFen: bigint; returnedFen: bigint; clawedBackFen: bigint }>();
+  let cursor: number | undefined;
+  for (;;) {
+    const entries = await prisma.ledgerEntry.findMany({
+      where: { programmeId: id, ...(cursor ? { id: { gt: cursor } } : {}) },
+      orderBy: { id: 'asc' },
+      take: 5_000,
+      select: { id: true, at: true, kind: true, amountFen: true },
+    });
+    for (const e of entries) {
+      const year = new Date(e.at.getTime() + 8 * 3600_000).getUTCFullYear();
+      const y = perYear.get(year) ?? perYear.set(year, { year, committedFen: 0n, paidFen: 0n, returnedFen: 0n, clawedBackFen: 0n }).get(year)!;
+      y[field[e.kind as keyof typeof field]] += e.amountFen;
+    }
+    if (entries.length < 5_000) break;
+    cursor = entries[entries.length - 1]!.id;
+  }
+
+  const finals = new Set<string>([...FINAL_STAGES, ...FINAL_STATION_STAGES]);
+  const overdue = [...apps.map((a) => ({ ...a, kind: 'application', title: a.title })), ...stations.map((s) => ({ ...s, kind: 'station', title: s.name }))]
+    .filter((c) => c.dueAt && c.dueAt < now && !finals.has(c.stage) && c.waitingOn && c.waitingOn !== 'nobody' && c.waitingOn !== 'system')
+    .map((c) => ({ caseId: c.id, kind: c.kind, title: c.title, stage: c.stage, waitingOn: c.waitingOn, what: c.nextAction, dueAt: c.dueAt }))
+    .sort((a, b) => a.dueAt!.getTime() - b.dueAt!.getTime());
+
+  // Time in each stage: from entering it to entering the next (or now, for the stage a case is in).
+  const ids = [...groupOf.keys()];
+  const history = ids.length
+    ? await prisma.stageHistory.findMany({ where: { caseId: { in: ids } }, orderBy: [{ caseId: 'asc' }, { seq: 'asc' }], select: { caseId: true, stage: true, enteredAt: true } })
+    : [];
+  const spans = new Map<string, number[]>();
+  for (let i = 0; i < history.length; i++) {
+    const h = history[i]!;
+    const next = history[i + 1];
+    if (finals.has(h.stage)) continue;
+    const end = next && next.caseId === h.caseId ? next.enteredAt : now;
+    (spans.get(h.stage) ?? spans.set(h.stage, []).get(h.stage)!).push((end.getTime() - h.enteredAt.getTime()) / DAY_MS);
+  }
+  const timeInStage = [...spans.entries()].map(([stage, days]) => {
+    const sorted = [...days].sort((a, b) => a - b);
+    return { stage, cases: days.length, meanDays: round2(days.reduce((s, d) => s + d, 0) / days.length), p90Days: round2(quantile(sorted, 0.9)) };
+  });
+
+  return {
+    programme: { id: programme.id, code: programme.code, title: programme.title, kind: programme.kind },
+    money,
+    pipeline,
+    perTier: [...perTier.values()].sort((a, b) => a.group.localeCompare(b.group)),
+    perYear: [...perYear.values()].sort((a, b) => a.year - b.year),
+    overdue,
+    timeInStage,
+  };
+}
+
+export const exportQuery = listApplicationsQuery.omit({ limit: true, cursor: true }).extend({ format: z.enum(['csv', 'xlsx']).default('csv') });
+
+/** The applications list, every matching row, as CSV or XLSX (officers and finance). */
+export function exportApplications(prisma: PrismaClient, q: z.infer<typeof exportQuery>) {
+  const where: Prisma.ApplicationWhereInput = { programmeId: q.programmeId, stage: q.stage };
+  const columns = [
+    { key: 'id', header: 'Application' },
+    { key: 'title', header: 'Title' },
+    { key: 'unitName', header: 'Host unit' },
+    { key: 'field', header: 'Field' },
+    { key: 'stage', header: 'Stage' },
+    { key: 'tier', header: 'Tier' },
+    { key: 'requestedFen', header: 'Requested (fen)' },
+    { key: 'awardFen', header: 'Award (fen)' },
+    { key: 'waitingOn', header: 'Waiting on' },
+    { key: 'dueAt', header: 'Due' },
+    { key: 'submittedAt', header: 'Submitted' },
+  ];
+  const pages = pagesOf((cursor) =>
+    prisma.application.findMany({ where, orderBy: { id: 'asc' }, take: PAGE, ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}) }),
+  );
+  return exportRows(q.format as ExportFormat, 'applications', columns, pages);
+}
+
+/** A programme's ledger entries as CSV or XLSX. */
+export function exportLedger(prisma: PrismaClient, programmeId: string, format: ExportFormat) {
+  const columns = [
+    { key: 'id', header: 'Entry' },
+    { key: 'at', header: 'At' },
+    { key: 'kind', header: 'Kind' },
+    { key: 'caseId', header: 'Case' },
+    { key: 'trancheCode', header: 'Tranche' },
+    { key: 'amountFen', header: 'Amount (fen)' },
+    { key: 'reason', header: 'Reason' },
+  ];
+  async function* pages() {
+    let cursor = 0;
+    for (;;) {
+      const rows = await prisma.ledgerEntry.findMany({ where: { programmeId, id: { gt: cursor } }, orderBy: { id: 'asc' }, take: PAGE });
+      if (rows.length) yield rows as unknown as Array<Record<string, unknown>>;
+      if (rows.length < PAGE) return;
+      cursor = rows[rows.length - 1]!.id;
+    }
+  }
+  return exportRows(format, 'ledger', columns, pages());
+}

@@ -1,0 +1,102 @@
+// Reports and exports over HTTP: the programme report adds up to the ledger; the exports parse back
+// to the same rows in CSV and XLSX.
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { commitAward, ledgerTotals, payTranche, settleCase } from '../../money/ledger';
+import { DAY } from '../helpers/fixtures';
+import { seedApplication, seedProgramme } from '../helpers/seed';
+import { type TestSystem, startSystem } from '../helpers/system';
+
+let sys: TestSystem;
+let programmeId: string;
+let officerKey: string;
+const awards = [
+  ['A', 800_000_000],
+  ['A', 800_000_000],
+  ['B', 500_000_000],
+  ['C', 200_000_000],
+] as const;
+
+beforeAll(async () => {
+  sys = await startSystem();
+  officerKey = (await sys.user('officer')).key;
+  const programme = await seedProgramme(sys.db.prisma, { opensAt: new Date(Date.now() - 90 * DAY), closesAt: new Date(Date.now() - 60 * DAY) });
+  programmeId = programme.programmeId;
+  // Four funded cases and a submitted one, with commitments, payments, a return and a clawback.
+  for (const [i, [tier, amount]] of awards.entries()) {
+    const c = await seedApplication(sys.db.prisma, programme);
+    await sys.db.prisma.application.update({
+      where: { id: c.applicationId },
+      data: { stage: 'in_progress', tier, awardFen: BigInt(amount), waitingOn: 'applicant', nextAction: 'Report', dueAt: new Date(Date.now() + (1.5 - i) * DAY) },
+    });
+    const base = { programmeId, caseId: c.applicationId };
+    await commitAward(sys.db.prisma, { ...base, amountFen: amount, key: `${c.applicationId}:commit` });
+    await payTranche(sys.db.prisma, { ...base, amountFen: amount * 0.6, trancheCode: 'T1', key: `${c.applicationId}:pay:T1` });
+    if (i === 2) await settleCase(sys.db.prisma, { ...base, mode: 'return_surplus', key: `${c.applicationId}:settle`, reason: 'terminated' });
+    if (i === 3) await settleCase(sys.db.prisma, { ...base, mode: 'claw_back', key: `${c.applicationId}:settle`, reason: 'forced' });
+    await sys.db.prisma.stageHistory.createMany({
+      data: [
+        { caseId: c.applicationId, seq: 1, stage: 'submitted', enteredAt: new Date(Date.now() - 80 * DAY) },
+        { caseId: c.applicationId, seq: 2, stage: 'formal_review', enteredAt: new Date(Date.now() - 60 * DAY) },
+        { caseId: c.applicationId, seq: 3, stage: 'in_progress', enteredAt: new Date(Date.now() - 50 * DAY) },
+      ],
+    });
+  }
+  const waiting = await seedApplication(sys.db.prisma, programme);
+  await sys.db.prisma.application.update({ where: { id: waiting.applicationId }, data: { stage: 'formal_review', waitingOn: 'officer', nextAction: 'Decide', dueAt: null } });
+});
+
+afterAll(async () => {
+  await sys?.stop();
+});
+
+it('reports money per tier and per year that add up to the ledger, the pipeline, overdue items and time per stage', async () => {
+  const res = await sys.call('GET', `/programmes/${programmeId}/report`, { key: officerKey });
+  expect(res.status).toBe(200);
+  const r = res.body;
+  const totals = await ledgerTotals(sys.db.prisma, programmeId);
+  const sum = (rows: Array<Record<string, number>>, k: string) => rows.reduce((s, x) => s + x[k]!, 0);
+  for (const [k, t] of [['committedFen', totals.committedFen], ['paidFen', totals.paidFen], ['returnedFen', totals.returnedFen], ['clawedBackFen', totals.clawedBackFen]] as const) {
+    expect(sum(r.perTier, k)).toBe(Number(t));
+    expect(sum(r.perYear, k)).toBe(Number(t));
+    expect(r.money[k]).toBe(Number(t));
+  }
+  expect(r.perTier.map((t: { group: string; cases: number }) => [t.group, t.cases])).toEqual([
+    ['A', 2],
+    ['B', 1],
+    ['C', 1],
+  ]);
+  expect(r.pipeline).toEqual({ in_progress: 4, formal_review: 1 });
+  expect(r.overdue).toHaveLength(2); // two were due half a day and a day and a half ago; two are due later
+  const submitted = r.timeInStage.find((s: { stage: string }) => s.stage === 'submitted');
+  expect(submitted).toMatchObject({ cases: 4, meanDays: 20 });
+});
+
+it('exports the applications list as CSV and XLSX with the same rows', async () => {
+  const csv = await fetch(`${sys.baseUrl}/applications/export?programmeId=${programmeId}&format=csv`, { headers: { authorization: `Bearer ${officerKey}` } });
+  expect(csv.headers.get('content-type')).toContain('text/csv');
+  const rows = parse(await csv.text(), { columns: true, bom: true }) as Array<Record<string, string>>;
+  expect(rows).toHaveLength(5);
+  expect(rows.filter((x) => x.Tier === 'A').map((x) => x['Award (fen)'])).toEqual(['800000000', '800000000']);
+
+  const xlsx = await fetch(`${sys.baseUrl}/applications/export?programmeId=${programmeId}&format=xlsx`, { headers: { authorization: `Bearer ${officerKey}` } });
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as never);
+  const sheet = book.worksheets[0]!;
+  expect(sheet.rowCount).toBe(6); // a header and five rows
+  const ids = new Set(rows.map((x) => x.Application));
+  sheet.eachRow((row, n) => {
+    if (n > 1) expect(ids.has(String(row.getCell(1).value))).toBe(true);
+  });
+  const onlyFormal = await fetch(`${sys.baseUrl}/applications/export?programmeId=${programmeId}&stage=formal_review`, { headers: { authorization: `Bearer ${officerKey}` } });
+  expect(parse(await onlyFormal.text(), { columns: true, bom: true })).toHaveLength(1);
+});
+
+it('exports the ledger, and the entries add up', async () => {
+  const res = await fetch(`${sys.baseUrl}/programmes/${programmeId}/ledger/export?format=csv`, { headers: { authorization: `Bearer ${officerKey}` } });
+  const rows = parse(await res.text(), { columns: true, bom: true }) as Array<Record<string, string>>;
+  const committed = rows.filter((x) => x.Kind === 'commit').reduce((s, x) => s + Number(x['Amount (fen)']), 0);
+  expect(committed).toBe(Number((await ledgerTotals(sys.db.prisma, programmeId)).committedFen));
+  const applicant = await sys.user('applicant');
+  expect((await sys.call('GET', `/programmes/${programmeId}/ledger/export`, { key: applicant.key })).status).toBe(403);
+});
