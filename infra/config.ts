@@ -31,6 +31,12 @@ const envSchema = z
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
 
+    // Notifications: an SMTP server for email (none: no email is sent), the sender, and how often
+    // the dispatcher looks for new notifications when idle.
+    SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must look like smtp://host:port or smtps://user:pass@host:port').optional(),
+    SMTP_FROM: z.string().min(3).default('Programme Flow <no-reply@programme-flow.local>'),
+    NOTIFY_IDLE_MS: z.coerce.number().int().min(100).max(600_000).default(2_000),
+
     // Browser origins allowed to call the API (comma-separated); none by default.
     CORS_ORIGINS: z
       .string()

@@ -13,7 +13,7 @@ import { migrateDatabase } from './migrate';
 import { connectClient, connectWorker } from './temporal';
 import { type DevServer, startDevServer } from './temporal-dev-server';
 import { temporalCliPath } from './tools';
-import { createWorker } from '../worker/worker';
+import { createWorker, ensureDispatcher } from '../worker/worker';
 
 export interface EmbeddedSystem {
   apiUrl: string;
@@ -79,10 +79,12 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
     prisma,
+    notify: { smtpUrl: cfg.SMTP_URL, from: cfg.SMTP_FROM },
   });
   const workerDone = worker.run();
 
   const temporal = await connectClient(cfg);
+  await ensureDispatcher(temporal, cfg.TEMPORAL_TASK_QUEUE, cfg.NOTIFY_IDLE_MS);
   const app = createApp({ prisma, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger, corsOrigins: cfg.CORS_ORIGINS, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE });
   const server: http.Server = await listen(app, cfg.HOST, cfg.PORT);
   const { port } = server.address() as { port: number };

@@ -2,8 +2,8 @@
 import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
 import { createLogger } from '../infra/logger';
-import { connectWorker } from '../infra/temporal';
-import { createWorker } from './worker';
+import { connectClient, connectWorker } from '../infra/temporal';
+import { createWorker, ensureDispatcher } from './worker';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -15,11 +15,15 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
+    notify: { smtpUrl: config.SMTP_URL, from: config.SMTP_FROM },
   });
+  const client = await connectClient(config);
+  await ensureDispatcher(client, config.TEMPORAL_TASK_QUEUE, config.NOTIFY_IDLE_MS);
   logger.info({ address: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   // The SDK shuts the worker down on SIGINT/SIGTERM, letting running tasks finish.
   await worker.run();
   await connection.close();
+  await client.connection.close();
   await prisma.$disconnect();
   logger.info('worker stopped');
 }

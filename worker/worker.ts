@@ -1,5 +1,8 @@
+import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { notificationDispatcherWorkflow } from '../workflows';
 import { createActivities } from '../activities';
+import type { NotifyConfig } from '../activities/notifications';
 import type { PrismaClient } from '../infra/db';
 
 export interface WorkerDeps {
@@ -7,6 +10,7 @@ export interface WorkerDeps {
   namespace: string;
   taskQueue: string;
   prisma: PrismaClient;
+  notify?: NotifyConfig;
   /** A prebuilt workflow bundle (tests build one for all files); otherwise the source is bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -16,9 +20,19 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ prisma: deps.prisma }),
+    activities: createActivities({ prisma: deps.prisma, notify: deps.notify }),
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
+  });
+}
+
+/** Starts the notification dispatcher unless it runs already (one per namespace and task queue). */
+export async function ensureDispatcher(client: Client, taskQueue: string, idleMs: number): Promise<void> {
+  await client.workflow.start<typeof notificationDispatcherWorkflow>('notificationDispatcherWorkflow', {
+    workflowId: `notification-dispatcher-${taskQueue}`,
+    taskQueue,
+    args: [{ idleMs }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
   });
 }

@@ -1,9 +1,25 @@
 import { z } from 'zod';
 import { ROLES } from '../../shared';
 import { defineRoute } from '../http/route';
+import { myNotifications, preferencesSchema, setPreferences } from '../use-cases/notifications';
 import { createUser, getMe, issueApiKey, newUserSchema, revokeApiKey } from '../use-cases/users';
 
 export const userRoutes = [
+  defineRoute({
+    method: 'put',
+    path: '/me/notification-preferences',
+    summary: 'Choose how to be notified: email, a signed webhook, or both',
+    auth: ROLES,
+    body: preferencesSchema,
+    handler: ({ deps, actor, body }) => setPreferences(deps, actor, body),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/me/notifications',
+    summary: 'My notifications, newest first, and how each was delivered',
+    auth: ROLES,
+    handler: ({ deps, actor }) => myNotifications(deps, actor),
+  }),
   defineRoute({
     method: 'get',
     path: '/me',

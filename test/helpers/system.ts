@@ -4,6 +4,7 @@ import { createApp } from '../../api/app';
 import { closeServer, listen } from '../../api/server';
 import { createUser, ensureAdmin } from '../../api/use-cases/users';
 import { createLogger } from '../../infra/logger';
+import { ensureDispatcher } from '../../worker/worker';
 import type { Role } from '../../shared';
 import { type TestDatabase, freshDatabase } from './db';
 import { NativeConnection, devServerAddress, startWorker } from './temporal';
@@ -30,11 +31,13 @@ export interface TestSystem {
 
 let emails = 0;
 
-export async function startSystem(opts: { rateLimitPerMinute?: number; corsOrigins?: string[] } = {}): Promise<TestSystem> {
+export async function startSystem(
+  opts: { rateLimitPerMinute?: number; corsOrigins?: string[]; smtpUrl?: string; dispatcher?: boolean } = {},
+): Promise<TestSystem> {
   const db = freshDatabase();
   const address = devServerAddress();
   const workerConnection = await NativeConnection.connect({ address });
-  const worker = await startWorker(workerConnection, db.prisma);
+  const worker = await startWorker(workerConnection, db.prisma, undefined, opts.smtpUrl ? { smtpUrl: opts.smtpUrl, from: 'Programme Flow <test@programme-flow.local>' } : undefined);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const app = createApp({
@@ -50,6 +53,7 @@ export async function startSystem(opts: { rateLimitPerMinute?: number; corsOrigi
   const { port } = server.address() as { port: number };
   const baseUrl = `http://127.0.0.1:${port}`;
   const admin = await ensureAdmin(db.prisma, {});
+  if (opts.dispatcher) await ensureDispatcher(client, worker.taskQueue, 200);
 
   const call: TestSystem['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };

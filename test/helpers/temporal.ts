@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { NotifyConfig } from '../../activities/notifications';
 import type { PrismaClient } from '../../infra/db';
 import { timeSkippingServerPath } from '../../infra/tools';
 import { createWorker } from '../../worker/worker';
@@ -29,12 +30,13 @@ export function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
 }
 
 /** The project's real worker (real activities, real database) on a task queue of its own. */
-export async function startWorker(connection: NativeConnection, prisma: PrismaClient, taskQueue = uniqueTaskQueue()) {
+export async function startWorker(connection: NativeConnection, prisma: PrismaClient, taskQueue = uniqueTaskQueue(), notify?: NotifyConfig) {
   const worker: Worker = await createWorker({
     connection,
     namespace: 'default',
     taskQueue,
     prisma,
+    notify,
     workflowBundle: workflowBundle(),
   });
   const running = worker.run();

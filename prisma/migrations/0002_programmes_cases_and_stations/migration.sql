@@ -112,7 +112,28 @@ CREATE TABLE "Notification" (
     "message" TEXT NOT NULL,
     "dueAt" DATETIME,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "deliveredAt" DATETIME
+    "dispatchedAt" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "NotificationPreference" (
+    "userId" TEXT NOT NULL PRIMARY KEY,
+    "email" BOOLEAN NOT NULL DEFAULT true,
+    "webhookUrl" TEXT,
+    "webhookSecret" TEXT
+);
+
+-- CreateTable
+CREATE TABLE "Delivery" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "notificationId" TEXT NOT NULL,
+    "userId" TEXT NOT NULL,
+    "channel" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lastError" TEXT,
+    "sentAt" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
@@ -329,6 +350,12 @@ CREATE INDEX "Notification_userId_createdAt_idx" ON "Notification"("userId", "cr
 
 -- CreateIndex
 CREATE INDEX "Notification_role_createdAt_idx" ON "Notification"("role", "createdAt");
+
+-- CreateIndex
+CREATE INDEX "Notification_dispatchedAt_idx" ON "Notification"("dispatchedAt");
+
+-- CreateIndex
+CREATE INDEX "Delivery_status_createdAt_idx" ON "Delivery"("status", "createdAt");
 
 -- CreateIndex
 CREATE INDEX "Expert_title_idx" ON "Expert"("title");
