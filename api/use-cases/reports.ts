@@ -110,7 +110,11 @@ export async function programmeReport(prisma: PrismaClient, id: string, now = ne
   };
 }
 
-export const exportQuery = listApplicationsQuery.omit({ limit: true, cursor: true }).extend({ format: z.enum(['csv', 'xlsx']).default('csv') });
+export const exportQuery = z.strictObject({
+  programmeId: z.uuid().optional(),
+  stage: listApplicationsQuery.shape.stage,
+  format: z.enum(['csv', 'xlsx']).default('csv'),
+});
 
 /** The applications list, every matching row, as CSV or XLSX (officers and finance). */
 export function exportApplications(prisma: PrismaClient, q: z.infer<typeof exportQuery>) {

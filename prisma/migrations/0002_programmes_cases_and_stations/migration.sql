@@ -266,6 +266,9 @@ CREATE UNIQUE INDEX "Application_workflowId_key" ON "Application"("workflowId");
 CREATE INDEX "Application_programmeId_stage_idx" ON "Application"("programmeId", "stage");
 CREATE INDEX "Application_applicantId_idx" ON "Application"("applicantId");
 CREATE INDEX "Application_waitingOn_dueAt_idx" ON "Application"("waitingOn", "dueAt");
+CREATE INDEX "Application_createdAt_id_idx" ON "Application"("createdAt", "id");
+CREATE INDEX "Application_requestedFen_id_idx" ON "Application"("requestedFen", "id");
+CREATE INDEX "Application_title_id_idx" ON "Application"("title", "id");
 CREATE TABLE "new_StageHistory" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "caseId" TEXT NOT NULL,
