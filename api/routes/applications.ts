@@ -52,7 +52,7 @@ export const applicationRoutes = [
     summary: 'One application with its stage, what it waits for, its history and live workflow state',
     auth: VIEWERS,
     params: idParams,
-    handler: ({ deps, actor, params }) => getApplication(deps, actor, params.id),
+    handler: ({ deps, actor, params, requestId }) => getApplication(deps, actor, params.id, requestId),
   }),
   defineRoute({
     method: 'patch',

@@ -56,7 +56,7 @@ export const stationRoutes = [
     summary: 'One station with its experts, history, evaluations and live state',
     auth: ['applicant', 'reviewer', 'officer', 'finance', 'admin'],
     params: idParams,
-    handler: ({ deps, actor, params }) => getStation(deps, actor, params.id),
+    handler: ({ deps, actor, params, requestId }) => getStation(deps, actor, params.id, requestId),
   }),
   defineRoute({
     method: 'post',

@@ -17,7 +17,7 @@ import type { applicationWorkflow } from '../../workflows';
 import type { AppDeps } from '../deps';
 import { problems } from '../http/problem';
 import { fen } from '../http/schemas';
-import { writeAudit } from './audit';
+import { auditRead, writeAudit } from './audit';
 
 const name = z.string().trim().min(1).max(200);
 
@@ -191,8 +191,9 @@ export async function resubmit(deps: AppDeps, actor: Actor, id: string, requestI
   return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }] });
 }
 
-export async function getApplication(deps: AppDeps, actor: Actor, id: string) {
+export async function getApplication(deps: AppDeps, actor: Actor, id: string, requestId: string) {
   const app = await loadVisible(deps, actor, id);
+  await auditRead(deps.prisma, actor, 'application', id, requestId);
   const history = await deps.prisma.stageHistory.findMany({
     where: { caseId: id },
     orderBy: { seq: 'asc' },

@@ -1,4 +1,6 @@
 import { appendAudit } from '../../audit/chain';
+import type { PrismaClient } from '../../infra/db';
+import { inTransaction } from '../../infra/transaction';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Actor } from '../../shared';
 
@@ -32,4 +34,14 @@ export async function writeAudit(tx: Prisma.TransactionClient, entry: AuditInput
     reason: entry.reason,
     requestId: entry.requestId,
   });
+}
+
+/**
+ * Records that a member of staff read a case's personal data (applicants' names, team members,
+ * objectors' contacts). Applicants reading their own case and reviewers their assignment are not
+ * recorded: it is staff access that the trail must show.
+ */
+export async function auditRead(prisma: PrismaClient, actor: Actor, targetType: string, targetId: string, requestId: string): Promise<void> {
+  if (actor.role === 'applicant' || actor.role === 'reviewer') return;
+  await inTransaction(prisma, (tx) => writeAudit(tx, { actor, action: `${targetType}.read`, targetType, targetId, requestId }));
 }

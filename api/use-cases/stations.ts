@@ -24,7 +24,7 @@ import type { stationWorkflow } from '../../workflows';
 import type { AppDeps } from '../deps';
 import { problems } from '../http/problem';
 import { type CaseAction, type LoadedCase, action, asIs, childActions, empty, reason } from './case-actions';
-import { writeAudit } from './audit';
+import { auditRead, writeAudit } from './audit';
 
 // ---- Experts -------------------------------------------------------------------------------
 
@@ -173,8 +173,9 @@ export async function submitStation(deps: AppDeps, actor: Actor, id: string, req
   return view;
 }
 
-export async function getStation(deps: AppDeps, actor: Actor, id: string) {
+export async function getStation(deps: AppDeps, actor: Actor, id: string, requestId: string) {
   const s = await loadVisibleStation(deps, actor, id);
+  await auditRead(deps.prisma, actor, 'station', id, requestId);
   const history = await deps.prisma.stageHistory.findMany({ where: { caseId: id }, orderBy: { seq: 'asc' }, select: { stage: true, enteredAt: true, reason: true } });
   const evaluations = await deps.prisma.milestone.findMany({ where: { caseId: id }, orderBy: { dueAt: 'asc' } });
   let workflow: StationView | null = null;

@@ -121,6 +121,9 @@ describe('who sees what', () => {
     expect(ids).not.toContain(mine);
     const officerView = await sys.call('GET', `/applications/${mine}`, { key: officer.key });
     expect(officerView.status).toBe(200);
+    // Staff reads of personal data are on the audit trail, with the request id; the applicant's own are not.
+    const reads = await sys.db.prisma.auditEntry.findMany({ where: { targetId: mine, action: 'application.read' } });
+    expect(reads).toEqual([expect.objectContaining({ actorId: officer.id, actorRole: 'officer', requestId: officerView.headers.get('x-request-id') })]);
   });
 
   it('refuses missing, malformed, unknown and revoked keys with 401, and wrong roles with 403', async () => {
