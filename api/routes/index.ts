@@ -3,8 +3,9 @@ import { applicationRoutes } from './applications';
 import { auditRoutes } from './audit';
 import { healthRoutes } from './health';
 import { programmeRoutes } from './programmes';
+import { registerRoutes } from './registers';
 import { stationRoutes } from './stations';
 import { userRoutes } from './users';
 
 /** Every route of the API. */
-export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes, ...programmeRoutes, ...applicationRoutes, ...stationRoutes, ...auditRoutes];
+export const routes: readonly AnyRoute[] = [...healthRoutes, ...userRoutes, ...programmeRoutes, ...applicationRoutes, ...stationRoutes, ...registerRoutes, ...auditRoutes];

@@ -100,3 +100,19 @@ it('exports the ledger, and the entries add up', async () => {
   const applicant = await sys.user('applicant');
   expect((await sys.call('GET', `/programmes/${programmeId}/ledger/export`, { key: applicant.key })).status).toBe(403);
 });
+
+it('lists disbursements with amount filters and keyset pages, for finance and not for applicants', async () => {
+  const finance = await sys.user('finance');
+  const first = await sys.call('GET', `/disbursements?programmeId=${programmeId}&limit=2`, { key: finance.key });
+  expect(first.body.items).toHaveLength(2);
+  const second = await sys.call('GET', `/disbursements?programmeId=${programmeId}&limit=2&cursor=${first.body.nextCursor}`, { key: finance.key });
+  const all = [...first.body.items, ...second.body.items];
+  expect(new Set(all.map((e: { id: number }) => e.id)).size).toBe(4);
+  expect(all.reduce((s: number, e: { amountFen: number }) => s + e.amountFen, 0)).toBe(Number((await ledgerTotals(sys.db.prisma, programmeId)).paidFen));
+  const big = await sys.call('GET', `/disbursements?programmeId=${programmeId}&minFen=400000000`, { key: finance.key });
+  expect(big.body.items.map((e: { amountFen: number }) => e.amountFen)).toEqual([480_000_000, 480_000_000]);
+  const applicant = await sys.user('applicant');
+  expect((await sys.call('GET', '/disbursements', { key: applicant.key })).status).toBe(403);
+  expect((await sys.call('GET', '/milestones', { key: officerKey })).status).toBe(200);
+  expect((await sys.call('GET', '/objections?status=open', { key: officerKey })).body.items).toEqual([]);
+});

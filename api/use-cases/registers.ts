@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { Prisma } from '../../generated/prisma/client';
+import type { AppDeps } from '../deps';
+
+// Registers for staff: objections, milestone checks and disbursements across cases, from the read
+// model, filtered and paged by keyset (id order).
+
+const page = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+};
+const window = {
+  dueBefore: z.iso.datetime({ offset: true }).optional(),
+  dueAfter: z.iso.datetime({ offset: true }).optional(),
+};
+const range = (before?: string, after?: string) =>
+  before || after ? { ...(before ? { lt: new Date(before) } : {}), ...(after ? { gte: new Date(after) } : {}) } : undefined;
+
+async function casesOf(deps: AppDeps, programmeId?: string): Promise<string[] | undefined> {
+  if (!programmeId) return undefined;
+  const [apps, stations] = await Promise.all([
+    deps.prisma.application.findMany({ where: { programmeId }, select: { id: true } }),
+    deps.prisma.station.findMany({ where: { programmeId }, select: { id: true } }),
+  ]);
+  return [...apps, ...stations].map((c) => c.id);
+}
+
+function paged<T extends { id: string | number }>(rows: T[], limit: number) {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
+}
+
+export const objectionsQuery = z.strictObject({ programmeId: z.uuid().optional(), caseId: z.uuid().optional(), status: z.enum(['open', 'dismissed', 'upheld']).optional(), ...page });
+
+export async function listObjections(deps: AppDeps, q: z.infer<typeof objectionsQuery>) {
+  const ids = await casesOf(deps, q.programmeId);
+  const where: Prisma.ObjectionWhereInput = {
+    status: q.status,
+    caseId: q.caseId ?? (ids ? { in: ids } : undefined),
+    ...(q.cursor ? { id: { gt: q.cursor } } : {}),
+  };
+  const rows = await deps.prisma.objection.findMany({ where, orderBy: { id: 'asc' }, take: q.limit + 1 });
+  // The identity number is shown masked only; its hash stays internal.
+  return paged(rows.map(({ filerIdHash: _h, ...o }) => o), q.limit);
+}
+
+export const milestonesQuery = z.strictObject({
+  programmeId: z.uuid().optional(),
+  caseId: z.uuid().optional(),
+  status: z.enum(['awaiting_report', 'overdue', 'awaiting_score', 'scored', 'no_show']).optional(),
+  ...window,
+  ...page,
+});
+
+export async function listMilestones(deps: AppDeps, q: z.infer<typeof milestonesQuery>) {
+  const ids = await casesOf(deps, q.programmeId);
+  const rows = await deps.prisma.milestone.findMany({
+    where: {
+      status: q.status,
+      caseId: q.caseId ?? (ids ? { in: ids } : undefined),
+      dueAt: range(q.dueBefore, q.dueAfter),
+      ...(q.cursor ? { id: { gt: q.cursor } } : {}),
+    },
+    orderBy: { id: 'asc' },
+    take: q.limit + 1,
+  });
+  return paged(rows, q.limit);
+}
+
+export const disbursementsQuery = z.strictObject({
+  programmeId: z.uuid().optional(),
+  caseId: z.uuid().optional(),
+  minFen: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  maxFen: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  paidBefore: z.iso.datetime({ offset: true }).optional(),
+  paidAfter: z.iso.datetime({ offset: true }).optional(),
+  limit: page.limit,
+  cursor: z.coerce.number().int().nonnegative().optional(),
+});
+
+/** Payments made (ledger entries of kind payment). */
+export async function listDisbursements(deps: AppDeps, q: z.infer<typeof disbursementsQuery>) {
+  const rows = await deps.prisma.ledgerEntry.findMany({
+    where: {
+      kind: 'payment',
+      programmeId: q.programmeId,
+      caseId: q.caseId,
+      at: range(q.paidBefore, q.paidAfter),
+      ...(q.minFen !== undefined || q.maxFen !== undefined
+        ? { amountFen: { ...(q.minFen !== undefined ? { gte: BigInt(q.minFen) } : {}), ...(q.maxFen !== undefined ? { lte: BigInt(q.maxFen) } : {}) } }
+        : {}),
+      ...(q.cursor !== undefined ? { id: { gt: q.cursor } } : {}),
+    },
+    orderBy: { id: 'asc' },
+    take: q.limit + 1,
+  });
+  return paged(rows, q.limit);
+}
