@@ -37,9 +37,9 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function entryHash(seq: number, prevHash: string, c: AuditContent & { at: Date }): string {
-  const content = {
-    seq,
+/** The content of an entry as stored and as hashed: every field, absent ones as null. */
+function stored(c: AuditContent & { at: Date }) {
+  return {
     at: c.at,
     actorId: c.actorId ?? null,
     actorRole: c.actorRole ?? null,
@@ -52,7 +52,10 @@ export function entryHash(seq: number, prevHash: string, c: AuditContent & { at:
     requestId: c.requestId ?? null,
     idempotencyKey: c.idempotencyKey ?? null,
   };
-  return createHash('sha256').update(prevHash).update(canonical(content)).digest('hex');
+}
+
+export function entryHash(seq: number, prevHash: string, c: AuditContent & { at: Date }): string {
+  return createHash('sha256').update(prevHash).update(canonical({ seq, ...stored(c) })).digest('hex');
 }
 
 /** Appends an entry inside the caller's transaction. With an idempotency key, appends it once. */
@@ -63,25 +66,11 @@ export async function appendAudit(tx: Prisma.TransactionClient, c: AuditContent)
   await tx.$executeRaw`UPDATE "AuditHead" SET "seq" = "seq" + 1 WHERE "id" = 1`;
   const head = await tx.auditHead.findUniqueOrThrow({ where: { id: 1 } });
   const at = c.at ?? new Date();
-  const hash = entryHash(head.seq, head.hash, { ...c, at });
-  await tx.auditEntry.create({
-    data: {
-      seq: head.seq,
-      prevHash: head.hash,
-      hash,
-      at,
-      actorId: c.actorId ?? null,
-      actorRole: c.actorRole ?? null,
-      action: c.action,
-      targetType: c.targetType,
-      targetId: c.targetId,
-      before: c.before ?? undefined,
-      after: c.after ?? undefined,
-      reason: c.reason ?? null,
-      requestId: c.requestId ?? null,
-      idempotencyKey: c.idempotencyKey ?? null,
-    },
-  });
+  const content = stored({ ...c, at });
+  const hash = entryHash(head.seq, head.hash, content);
+  const { before, after, ...rest } = content;
+  // JSON null and a missing value read back alike (null), so the hash is the same either way.
+  await tx.auditEntry.create({ data: { ...rest, before: before ?? undefined, after: after ?? undefined, seq: head.seq, prevHash: head.hash, hash } });
   await tx.auditHead.update({ where: { id: 1 }, data: { hash } });
 }
 

@@ -9,13 +9,14 @@ import { listApplicationsQuery } from './applications';
 
 const PAGE = 500;
 
-async function* pagesOf<T extends { id: string }>(fetch: (cursor?: string) => Promise<T[]>) {
-  let cursor: string | undefined;
+/** Yields pages of PAGE rows, each fetched after the id of the last row of the one before. */
+async function* pagesOf<K, T extends { id: K }>(fetch: (after?: K) => Promise<T[]>) {
+  let after: K | undefined;
   for (;;) {
-    const rows = await fetch(cursor);
+    const rows = await fetch(after);
     if (rows.length > 0) yield rows as unknown as Array<Record<string, unknown>>;
     if (rows.length < PAGE) return;
-    cursor = rows[rows.length - 1]!.id;
+    after = rows[rows.length - 1]!.id;
   }
 }
 
@@ -132,8 +133,8 @@ export function exportApplications(prisma: PrismaClient, q: z.infer<typeof expor
     { key: 'dueAt', header: 'Due' },
     { key: 'submittedAt', header: 'Submitted' },
   ];
-  const pages = pagesOf((cursor) =>
-    prisma.application.findMany({ where, orderBy: { id: 'asc' }, take: PAGE, ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}) }),
+  const pages = pagesOf((after?: string) =>
+    prisma.application.findMany({ where: { ...where, ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: 'asc' }, take: PAGE }),
   );
   return exportRows(q.format as ExportFormat, 'applications', columns, pages);
 }
@@ -149,14 +150,8 @@ export function exportLedger(prisma: PrismaClient, programmeId: string, format: 
     { key: 'amountFen', header: 'Amount (fen)' },
     { key: 'reason', header: 'Reason' },
   ];
-  async function* pages() {
-    let cursor = 0;
-    for (;;) {
-      const rows = await prisma.ledgerEntry.findMany({ where: { programmeId, id: { gt: cursor } }, orderBy: { id: 'asc' }, take: PAGE });
-      if (rows.length) yield rows as unknown as Array<Record<string, unknown>>;
-      if (rows.length < PAGE) return;
-      cursor = rows[rows.length - 1]!.id;
-    }
-  }
-  return exportRows(format, 'ledger', columns, pages());
+  const pages = pagesOf((after?: number) =>
+    prisma.ledgerEntry.findMany({ where: { programmeId, id: { gt: after ?? 0 } }, orderBy: { id: 'asc' }, take: PAGE }),
+  );
+  return exportRows(format, 'ledger', columns, pages);
 }
