@@ -251,7 +251,7 @@ export async function runCaseAction(
   body: unknown,
   requestId: string,
 ) {
-  if (!kase.workflowId) throw problems.business('WrongStage', 'The application has not been submitted');
+  if (!kase.workflowId) throw problems.business('WrongStage', 'The case has not been submitted');
   const workflowId = await targetWorkflow(deps, { ...kase, workflowId: kase.workflowId }, a.target);
   const cmd = await a.command(body as never, { actor, requestId }, { deps, params, programmeId: kase.programmeId });
   try {
