@@ -3,7 +3,7 @@ import { ROLES } from '../../shared';
 import { EXPORT_TYPES } from '../http/file-response';
 import { defineRoute } from '../http/route';
 import { idParams, pageQuery } from '../http/schemas';
-import { exportLedger, programmeReport } from '../use-cases/reports';
+import { exportLedger, exportReport, programmeReport } from '../use-cases/reports';
 import { createProgramme, getProgramme, listProgrammes, newProgrammeSchema, programmeLedger, reviseConfig } from '../use-cases/programmes';
 
 export const programmeRoutes = [
@@ -48,6 +48,16 @@ export const programmeRoutes = [
     auth: ['officer', 'finance', 'admin'],
     params: idParams,
     handler: ({ deps, params }) => programmeReport(deps.prisma, params.id),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/programmes/:id/report/export',
+    summary: 'The programme report as CSV or XLSX',
+    auth: ['officer', 'finance', 'admin'],
+    params: idParams,
+    query: z.strictObject({ format: z.enum(['csv', 'xlsx']).default('csv') }),
+    produces: EXPORT_TYPES,
+    handler: ({ deps, params, query }) => exportReport(deps.prisma, params.id, query.format),
   }),
   defineRoute({
     method: 'get',

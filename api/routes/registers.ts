@@ -1,7 +1,43 @@
+import { z } from 'zod';
+import { EXPORT_TYPES } from '../http/file-response';
 import { defineRoute } from '../http/route';
 import { disbursementsQuery, listDisbursements, listMilestones, listObjections, milestonesQuery, objectionsQuery } from '../use-cases/registers';
+import { exportList } from '../use-cases/reports';
+
+const format = { format: z.enum(['csv', 'xlsx']).default('csv') };
+const cols = (...keys: string[]) => keys.map((key) => ({ key, header: key }));
 
 export const registerRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/objections/export',
+    summary: 'The objections list, same filters, as CSV or XLSX',
+    auth: ['officer', 'admin'],
+    query: objectionsQuery.omit({ limit: true, cursor: true }).extend(format),
+    produces: EXPORT_TYPES,
+    handler: async ({ deps, query: { format: f, ...q } }) =>
+      exportList(f, 'objections', cols('id', 'caseId', 'filerName', 'filerIdMasked', 'status', 'text', 'resolution', 'filedAt', 'resolvedAt'), (x) => listObjections(deps, x), { ...q, limit: 200 }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/milestones/export',
+    summary: 'The milestone checks list, same filters, as CSV or XLSX',
+    auth: ['officer', 'admin'],
+    query: milestonesQuery.omit({ limit: true, cursor: true }).extend(format),
+    produces: EXPORT_TYPES,
+    handler: async ({ deps, query: { format: f, ...q } }) =>
+      exportList(f, 'milestones', cols('id', 'caseId', 'code', 'attempt', 'status', 'dueAt', 'reportedAt', 'score'), (x) => listMilestones(deps, x), { ...q, limit: 200 }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/disbursements/export',
+    summary: 'The disbursements list, same filters, as CSV or XLSX',
+    auth: ['officer', 'finance', 'admin'],
+    query: disbursementsQuery.omit({ limit: true, cursor: true }).extend(format),
+    produces: EXPORT_TYPES,
+    handler: async ({ deps, query: { format: f, ...q } }) =>
+      exportList(f, 'disbursements', cols('id', 'at', 'programmeId', 'caseId', 'trancheCode', 'amountFen'), (x: typeof q & { limit: number; cursor?: string }) => listDisbursements(deps, { ...x, cursor: x.cursor === undefined ? undefined : Number(x.cursor) }), { ...q, limit: 200 }),
+  }),
   defineRoute({
     method: 'get',
     path: '/objections',

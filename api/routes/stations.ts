@@ -1,4 +1,7 @@
+import { z } from 'zod';
+import { EXPORT_TYPES } from '../http/file-response';
 import { defineRoute } from '../http/route';
+import { exportList } from '../use-cases/reports';
 import { idParams } from '../http/schemas';
 import { caseActionRoutes } from './case-action-routes';
 import {
@@ -49,6 +52,22 @@ export const stationRoutes = [
     auth: ['applicant', 'officer', 'finance', 'admin'],
     query: listStationsQuery,
     handler: ({ deps, actor, query }) => listStations(deps, actor, query),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/stations/export',
+    summary: 'The stations list, same filters, as CSV or XLSX',
+    auth: ['officer', 'finance', 'admin'],
+    query: listStationsQuery.omit({ limit: true, cursor: true }).extend({ format: z.enum(['csv', 'xlsx']).default('csv') }),
+    produces: EXPORT_TYPES,
+    handler: async ({ deps, actor, query: { format, ...q } }) =>
+      exportList(
+        format,
+        'stations',
+        ['id', 'name', 'type', 'hostName', 'stage', 'term', 'establishedAt', 'termEndsAt'].map((key) => ({ key, header: key })),
+        (x) => listStations(deps, actor, x),
+        { ...q, limit: 200 },
+      ),
   }),
   defineRoute({
     method: 'get',

@@ -155,3 +155,42 @@ export function exportLedger(prisma: PrismaClient, programmeId: string, format: 
   );
   return exportRows(format, 'ledger', columns, pages);
 }
+
+/**
+ * Any list as a file: pages through the list's own use case (so the filters are the same by
+ * construction) until its cursor runs out.
+ */
+export function exportList<Q extends { limit: number; cursor?: unknown }>(
+  format: ExportFormat,
+  name: string,
+  columns: Array<{ key: string; header: string }>,
+  list: (q: Q) => Promise<{ items: Array<object>; nextCursor: string | null }>,
+  query: Q,
+) {
+  async function* pages() {
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<object>; nextCursor: string | null } = await list({ ...query, limit: 200, cursor: cursor ?? undefined });
+      if (page.items.length) yield page.items as Array<Record<string, unknown>>;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  return exportRows(format, name, columns, pages());
+}
+
+/** The programme report as one table: a section column, then its rows. */
+export async function exportReport(prisma: PrismaClient, id: string, format: ExportFormat) {
+  const r = await programmeReport(prisma, id);
+  const rows: Array<Record<string, unknown>> = [
+    ...Object.entries(r.money).map(([k, v]) => ({ section: 'money', item: k, value: v })),
+    ...Object.entries(r.pipeline).map(([stage, n]) => ({ section: 'pipeline', item: stage, value: n })),
+    ...r.perTier.flatMap((t) => Object.entries(t).filter(([k]) => k !== 'group').map(([k, v]) => ({ section: `tier ${t.group}`, item: k, value: v }))),
+    ...r.perYear.flatMap((y) => Object.entries(y).filter(([k]) => k !== 'year').map(([k, v]) => ({ section: `year ${y.year}`, item: k, value: v }))),
+    ...r.timeInStage.map((s) => ({ section: 'days in stage (mean)', item: s.stage, value: s.meanDays })),
+    ...r.overdue.map((o) => ({ section: 'overdue', item: `${o.title} (${o.caseId})`, value: o.dueAt })),
+  ];
+  async function* one() {
+    yield rows;
+  }
+  return exportRows(format, 'report', [{ key: 'section', header: 'Section' }, { key: 'item', header: 'Item' }, { key: 'value', header: 'Value' }], one());
+}

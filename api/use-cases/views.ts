@@ -64,12 +64,14 @@ export async function inbox(deps: AppDeps, actor: Actor) {
     ...(await prisma.application.findMany({
       where: { waitingOn, ...(ownerId ? { applicantId: ownerId } : {}) },
       select: { id: true, title: true, nextAction: true, dueAt: true },
+      orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
       take: 500,
     })),
     ...(
       await prisma.station.findMany({
         where: { waitingOn, ...(ownerId ? { hostId: ownerId } : {}) },
         select: { id: true, name: true, nextAction: true, dueAt: true },
+        orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
         take: 500,
       })
     ).map((s) => ({ id: s.id, title: s.name, nextAction: s.nextAction, dueAt: s.dueAt })),

@@ -116,3 +116,15 @@ it('lists disbursements with amount filters and keyset pages, for finance and no
   expect((await sys.call('GET', '/milestones', { key: officerKey })).status).toBe(200);
   expect((await sys.call('GET', '/objections?status=open', { key: officerKey })).body.items).toEqual([]);
 });
+
+it('exports the report and the registers with the same rows as their lists', async () => {
+  const report = await fetch(`${sys.baseUrl}/programmes/${programmeId}/report/export`, { headers: { authorization: `Bearer ${officerKey}` } });
+  const rows = parse(await report.text(), { columns: true, bom: true }) as Array<Record<string, string>>;
+  const committed = rows.find((r) => r.Section === 'money' && r.Item === 'committedFen');
+  expect(Number(committed!.Value)).toBe(Number((await ledgerTotals(sys.db.prisma, programmeId)).committedFen));
+  const listed = await sys.call('GET', `/disbursements?programmeId=${programmeId}&limit=200`, { key: officerKey });
+  const exported = await fetch(`${sys.baseUrl}/disbursements/export?programmeId=${programmeId}&format=xlsx`, { headers: { authorization: `Bearer ${officerKey}` } });
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(Buffer.from(await exported.arrayBuffer()) as never);
+  expect(book.worksheets[0]!.rowCount - 1).toBe(listed.body.items.length);
+});

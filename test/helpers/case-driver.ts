@@ -172,8 +172,13 @@ export class Case {
     return this.handle.executeUpdate(awardUpdate, { args: [{ actor: this.officer, decision: 'award', tier, amountFen }] });
   }
 
+  /** The running notice, once its end has been computed (the notice starts before that). */
   async noticeView() {
-    return this.child((await this.view()).active.notice).query(publicNoticeViewQuery);
+    for (let i = 0; ; i++) {
+      const notice = await this.child((await this.view()).active.notice).query(publicNoticeViewQuery);
+      if (notice.endsAt || i > 200) return notice;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Takes a case from submission to a signed agreement. */
