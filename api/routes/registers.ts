@@ -1,13 +1,31 @@
 import { z } from 'zod';
 import { EXPORT_TYPES } from '../http/file-response';
 import { defineRoute } from '../http/route';
-import { disbursementsQuery, listDisbursements, listMilestones, listObjections, milestonesQuery, objectionsQuery } from '../use-cases/registers';
+import { assignmentsQuery, disbursementsQuery, listAssignments, listDisbursements, listMilestones, listObjections, milestonesQuery, objectionsQuery } from '../use-cases/registers';
 import { exportList } from '../use-cases/reports';
 
 const format = { format: z.enum(['csv', 'xlsx']).default('csv') };
 const cols = (...keys: string[]) => keys.map((key) => ({ key, header: key }));
 
 export const registerRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/review-assignments/export',
+    summary: 'The review assignments list, same filters, as CSV or XLSX',
+    auth: ['officer', 'admin'],
+    query: assignmentsQuery.omit({ limit: true, cursor: true }).extend(format),
+    produces: EXPORT_TYPES,
+    handler: async ({ deps, query: { format: f, ...q } }) =>
+      exportList(f, 'review-assignments', cols('id', 'caseId', 'round', 'reviewerId', 'status', 'dueAt', 'total', 'recommendation', 'submittedAt'), (x) => listAssignments(deps, x), { ...q, limit: 200 }),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/review-assignments',
+    summary: 'Review assignments across cases, by programme, case, reviewer, status and due date',
+    auth: ['officer', 'admin'],
+    query: assignmentsQuery,
+    handler: ({ deps, query }) => listAssignments(deps, query),
+  }),
   defineRoute({
     method: 'get',
     path: '/objections/export',

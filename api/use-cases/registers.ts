@@ -96,3 +96,29 @@ export async function listDisbursements(deps: AppDeps, q: z.infer<typeof disburs
   });
   return paged(rows, q.limit);
 }
+
+export const assignmentsQuery = z.strictObject({
+  programmeId: z.uuid().optional(),
+  caseId: z.uuid().optional(),
+  reviewerId: z.uuid().optional(),
+  status: z.enum(['assigned', 'accepted', 'recused', 'submitted', 'replaced']).optional(),
+  ...window,
+  ...page,
+});
+
+/** Review assignments across cases, for officers chasing scores. */
+export async function listAssignments(deps: AppDeps, q: z.infer<typeof assignmentsQuery>) {
+  const ids = await casesOf(deps, q.programmeId);
+  const rows = await deps.prisma.reviewAssignment.findMany({
+    where: {
+      status: q.status,
+      reviewerId: q.reviewerId,
+      caseId: q.caseId ?? (ids ? { in: ids } : undefined),
+      dueAt: range(q.dueBefore, q.dueAfter),
+      ...(q.cursor ? { id: { gt: q.cursor } } : {}),
+    },
+    orderBy: { id: 'asc' },
+    take: q.limit + 1,
+  });
+  return paged(rows, q.limit);
+}

@@ -98,6 +98,9 @@ it('fills each role’s inbox with what waits on it', async () => {
     expect.objectContaining({ kind: 'objection', caseId: decision.applicationId }),
   ]));
   expect(officers.some((i) => i.caseId === mine.applicationId)).toBe(false);
+  const chased = await sys.call('GET', `/review-assignments?reviewerId=${reviewer.id}&status=assigned`, { key: officer.key });
+  expect(chased.body.items.map((a: { caseId: string }) => a.caseId)).toEqual([decision.applicationId]);
+  expect((await sys.call('GET', '/review-assignments', { key: reviewer.key })).status).toBe(403);
   // Soonest due first: the decision with a date comes before the 25,000 undated ones.
   expect(officers[0]).toMatchObject({ kind: 'decision', caseId: decision.applicationId });
 });

@@ -210,10 +210,18 @@ export class Case {
     return this.handle.executeUpdate(finalDecisionUpdate, { args: [{ actor: this.officer, outcome, reason }] });
   }
 
-  /** The ledger must add up, and the case's stage in the read model must match the workflow's. */
+  /**
+   * The ledger must add up, and the read model must catch up with the workflow's stage (it is
+   * written by an activity just after the workflow moves).
+   */
   async expectConsistent() {
     expect(await reconcile(this.driver.db.prisma, this.input.programme.id)).toEqual([]);
-    const row = await this.driver.db.prisma.application.findUniqueOrThrow({ where: { id: this.id } });
-    expect(row.stage).toBe(await this.stage());
+    const stage = await this.stage();
+    let row = await this.driver.db.prisma.application.findUniqueOrThrow({ where: { id: this.id } });
+    for (let i = 0; row.stage !== stage && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      row = await this.driver.db.prisma.application.findUniqueOrThrow({ where: { id: this.id } });
+    }
+    expect(row.stage).toBe(stage);
   }
 }
