@@ -185,4 +185,3 @@ export const stationProgrammeConfigSchema = z
 export type StationProgrammeConfig = z.output<typeof stationProgrammeConfigSchema>;
 export type StationProgrammeConfigInput = z.input<typeof stationProgrammeConfigSchema>;
 export type StationType = z.output<typeof stationTypeSchema>;
-export type ExpertTitle = (typeof EXPERT_TITLES)[number];

@@ -103,9 +103,6 @@ export class ApplicationCase {
   get applicantId(): string {
     return this.input.applicantId;
   }
-  get agreementDueAt(): Date | null {
-    return this.agreement.dueAt ? new Date(this.agreement.dueAt) : null;
-  }
   get countersigned(): boolean {
     return this.agreement.countersignedAt !== null;
   }
@@ -113,9 +110,6 @@ export class ApplicationCase {
   committing = false;
   get historyLength(): number {
     return this.history.length;
-  }
-  get hasCommitment(): boolean {
-    return this.countersigned;
   }
   assessmentsDone(): boolean {
     return this.requiredAssessments().every((k) => this.assessments[k]?.outcome);
