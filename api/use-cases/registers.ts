@@ -25,6 +25,16 @@ async function casesOf(deps: AppDeps, programmeId?: string): Promise<string[] | 
   return [...apps, ...stations].map((c) => c.id);
 }
 
+/** The part of a register's filter every case-linked register shares: programme or case, due window, keyset. */
+async function caseScoped(deps: AppDeps, q: { programmeId?: string; caseId?: string; dueBefore?: string; dueAfter?: string; cursor?: string }) {
+  const ids = await casesOf(deps, q.programmeId);
+  return {
+    caseId: q.caseId ?? (ids ? { in: ids } : undefined),
+    dueAt: range(q.dueBefore, q.dueAfter),
+    ...(q.cursor ? { id: { gt: q.cursor } } : {}),
+  };
+}
+
 function paged<T extends { id: string | number }>(rows: T[], limit: number) {
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
@@ -33,12 +43,8 @@ function paged<T extends { id: string | number }>(rows: T[], limit: number) {
 export const objectionsQuery = z.strictObject({ programmeId: z.uuid().optional(), caseId: z.uuid().optional(), status: z.enum(['open', 'dismissed', 'upheld']).optional(), ...page });
 
 export async function listObjections(deps: AppDeps, q: z.infer<typeof objectionsQuery>) {
-  const ids = await casesOf(deps, q.programmeId);
-  const where: Prisma.ObjectionWhereInput = {
-    status: q.status,
-    caseId: q.caseId ?? (ids ? { in: ids } : undefined),
-    ...(q.cursor ? { id: { gt: q.cursor } } : {}),
-  };
+  const { dueAt: _none, ...scope } = await caseScoped(deps, q);
+  const where: Prisma.ObjectionWhereInput = { status: q.status, ...scope };
   const rows = await deps.prisma.objection.findMany({ where, orderBy: { id: 'asc' }, take: q.limit + 1 });
   // The identity number is shown masked only; its hash stays internal.
   return paged(rows.map(({ filerIdHash: _h, ...o }) => o), q.limit);
@@ -53,14 +59,8 @@ export const milestonesQuery = z.strictObject({
 });
 
 export async function listMilestones(deps: AppDeps, q: z.infer<typeof milestonesQuery>) {
-  const ids = await casesOf(deps, q.programmeId);
   const rows = await deps.prisma.milestone.findMany({
-    where: {
-      status: q.status,
-      caseId: q.caseId ?? (ids ? { in: ids } : undefined),
-      dueAt: range(q.dueBefore, q.dueAfter),
-      ...(q.cursor ? { id: { gt: q.cursor } } : {}),
-    },
+    where: { status: q.status, ...(await caseScoped(deps, q)) },
     orderBy: { id: 'asc' },
     take: q.limit + 1,
   });
@@ -108,15 +108,8 @@ export const assignmentsQuery = z.strictObject({
 
 /** Review assignments across cases, for officers chasing scores. */
 export async function listAssignments(deps: AppDeps, q: z.infer<typeof assignmentsQuery>) {
-  const ids = await casesOf(deps, q.programmeId);
   const rows = await deps.prisma.reviewAssignment.findMany({
-    where: {
-      status: q.status,
-      reviewerId: q.reviewerId,
-      caseId: q.caseId ?? (ids ? { in: ids } : undefined),
-      dueAt: range(q.dueBefore, q.dueAfter),
-      ...(q.cursor ? { id: { gt: q.cursor } } : {}),
-    },
+    where: { status: q.status, reviewerId: q.reviewerId, ...(await caseScoped(deps, q)) },
     orderBy: { id: 'asc' },
     take: q.limit + 1,
   });
