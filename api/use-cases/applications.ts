@@ -14,7 +14,7 @@ import {
 } from '../../shared';
 import type { ProgrammeConfig } from '../../shared/programme-config';
 import type { applicationWorkflow } from '../../workflows';
-import type { AppDeps } from '../deps';
+import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
 import { fen } from '../http/schemas';
 import { auditRead, writeAudit } from './audit';
@@ -151,7 +151,7 @@ export async function updateDraft(deps: AppDeps, actor: Actor, id: string, patch
  * Submits a draft: starts its workflow (workflow id = application id) and submits in one
  * update-with-start, so the caller gets the new stage back. Repeating it cannot start a second case.
  */
-export async function submit(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<ApplicationView> {
+export async function submit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
   const app = await loadOwn(deps, actor, id);
   if (app.stage !== 'draft') throw problems.business('WrongStage', `The application is already ${app.stage}`);
   const programme = await deps.prisma.programme.findUniqueOrThrow({ where: { id: app.programmeId } });
@@ -180,15 +180,15 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, requestId:
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  return deps.temporal.workflow.executeUpdateWithStart(submitUpdate, { args: [{ actor, requestId }], startWorkflowOperation: start });
+  return deps.temporal.workflow.executeUpdateWithStart(submitUpdate, { args: [{ actor, requestId }], updateId, startWorkflowOperation: start });
 }
 
 /** Resubmits an application returned for revision, with its content as edited since. */
-export async function resubmit(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<ApplicationView> {
+export async function resubmit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
   const app = await loadOwn(deps, actor, id);
   if (app.stage !== 'revision_requested') throw problems.business('WrongStage', 'No revision has been requested');
   const application = await snapshotOf(deps, app);
-  return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }] });
+  return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }], updateId });
 }
 
 export async function getApplication(deps: AppDeps, actor: Actor, id: string, requestId: string) {
