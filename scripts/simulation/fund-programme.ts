@@ -73,6 +73,8 @@ export interface FundProgrammeOptions {
   log?: (line: string) => void;
   /** Gives up when the cases have not all closed by then; 10 minutes by default. */
   timeoutMs?: number;
+  /** How long the call stays open for the personas to apply; 4 s by default. */
+  callOpenMs?: number;
 }
 
 export interface FundProgrammeResult {
@@ -99,6 +101,7 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
   const personas = opts.personas ?? PERSONAS;
   const log = opts.log ?? console.log;
   const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
+  const callOpenMs = opts.callOpenMs ?? 4_000;
   const stamp = Date.now();
   const user = async (role: string, name: string, expertise?: string[]) =>
     (await api.must(adminKey, 'POST', '/users', { email: `${role}.${name.replace(/\W/g, '').toLowerCase()}.${stamp}@demo.cn`, displayName: name, role, expertise }))
@@ -150,10 +153,10 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
     kind: 'talent_fund',
     budgetFen: 9_700_000_000,
     opensAt: new Date(now - 60_000).toISOString(),
-    closesAt: new Date(now + 4_000).toISOString(),
+    closesAt: new Date(now + callOpenMs).toISOString(),
     config,
   });
-  log(`Programme ${programme.code}: budget ${yuan(programme.budgetFen)}; the call closes in 4 s\n`);
+  log(`Programme ${programme.code}: budget ${yuan(programme.budgetFen)}; the call closes in ${callOpenMs / 1000} s\n`);
 
   const cases: Array<{ id: string; key: string; p: Persona; done: Set<string> }> = [];
   for (const [i, p] of personas.entries()) {

@@ -40,10 +40,14 @@ export async function startSystem(
     /** false: no worker in this process (the test runs worker processes of its own on `taskQueue`). */
     inProcessWorker?: boolean;
     idempotencyLeaseMs?: number;
+    /** Another Temporal server than the shared dev server (a test that restarts its own). */
+    temporalAddress?: string;
+    /** How long SQLite waits for another connection's lock before answering busy. */
+    dbLockTimeoutMs?: number;
   } = {},
 ): Promise<TestSystem> {
-  const db = freshDatabase();
-  const address = devServerAddress();
+  const db = freshDatabase(opts.dbLockTimeoutMs);
+  const address = opts.temporalAddress ?? devServerAddress();
   const workerConnection = await NativeConnection.connect({ address });
   const notify = opts.smtpUrl ? { smtpUrl: opts.smtpUrl, from: 'Programme Flow <test@programme-flow.local>' } : undefined;
   const worker =

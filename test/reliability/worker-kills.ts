@@ -103,12 +103,19 @@ export async function runWorkerKills(opts: WorkerKillOptions): Promise<{ report:
       configure: patientConfig,
       log,
       timeoutMs: 20 * 60_000,
+      // Applying takes a while on a loaded machine; the call must not close on the applicants.
+      callOpenMs: 20_000 + opts.personas.length * 1_000,
     });
-  } finally {
+  } catch (err) {
     done = true;
     await supervisor.catch(() => undefined);
     await worker.kill('SIGTERM');
+    await sys.stop();
+    throw err;
   }
+  done = true;
+  await supervisor.catch(() => undefined);
+  await worker.kill('SIGTERM');
   const insideKills = fs.existsSync(killLog)
     ? fs.readFileSync(killLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
     : [];
