@@ -153,12 +153,14 @@ export async function updateDraft(deps: AppDeps, actor: Actor, id: string, patch
  */
 export async function submit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
   const app = await loadOwn(deps, actor, id);
-  if (app.stage !== 'draft') throw problems.business('WrongStage', `The application is already ${app.stage}`);
+  // A case past its draft goes to its workflow all the same: the retry of the submission that
+  // started it (same update id) gets that submission's answer back; any other is refused there.
+  if (app.stage !== 'draft' && !app.workflowId) throw problems.business('WrongStage', `The application is already ${app.stage}`);
   const programme = await deps.prisma.programme.findUniqueOrThrow({ where: { id: app.programmeId } });
   // Checked here too, so that a refused submission starts no workflow; the workflow's validator
   // decides for a submission that races the deadline.
   const now = new Date();
-  if (now < programme.opensAt || now >= programme.closesAt) {
+  if (app.stage === 'draft' && (now < programme.opensAt || now >= programme.closesAt)) {
     const when = now < programme.opensAt ? `opens at ${programme.opensAt.toISOString()}` : `closed at ${programme.closesAt.toISOString()}`;
     throw problems.business('CallNotOpen', `The call ${when}`);
   }

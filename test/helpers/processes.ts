@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 /**
  * One of the system's processes (a worker, an API) run for real as a child process from its
@@ -32,11 +31,13 @@ export class SystemProcess {
     return this.child?.pid;
   }
 
-  async start(timeoutMs = 60_000): Promise<void> {
+  async start(timeoutMs = 180_000): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running`);
     const offset = fs.existsSync(this.logFile) ? fs.statSync(this.logFile).size : 0;
     const out = fs.openSync(this.logFile, 'a');
-    const child = spawn(TSX, [path.join(ROOT, this.entry)], {
+    // node itself with tsx's loader, not the tsx command: that one runs node as a child of its own,
+    // which a SIGKILL of the parent would leave running.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
       stdio: ['ignore', out, out],
