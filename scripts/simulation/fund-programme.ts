@@ -113,6 +113,8 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
   const reviewers: string[] = [];
   for (const field of FIELDS) for (let i = 1; i <= 7; i++) reviewers.push(await user('reviewer', `Prof ${field} ${i}`, [field]));
 
+  const leads: string[] = [];
+  for (const [i] of personas.entries()) leads.push(await user('applicant', `Lead ${i + 1}`));
   const now = Date.now();
   const config: Record<string, any> = {
     timeScale: SCALE,
@@ -158,9 +160,10 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
   });
   log(`Programme ${programme.code}: budget ${yuan(programme.budgetFen)}; the call closes in ${callOpenMs / 1000} s\n`);
 
+  // The team leads have accounts already; they all apply as the call opens (it is short).
   const cases: Array<{ id: string; key: string; p: Persona; done: Set<string> }> = [];
-  for (const [i, p] of personas.entries()) {
-    const key = await user('applicant', `Lead ${i + 1}`);
+  const submitted = personas.map(async (p, i) => {
+    const key = leads[i]!;
     const draft = await api.must(key, 'POST', '/applications', {
       programmeId: programme.id,
       title: p.title,
@@ -171,8 +174,9 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
       members: [`Member ${i}a`, `Member ${i}b`],
     });
     await api.must(key, 'POST', `/applications/${draft.id}/submit`);
-    cases.push({ id: draft.id, key, p, done: new Set() });
-  }
+    return { id: draft.id, key, p, done: new Set<string>() };
+  });
+  cases.push(...(await Promise.all(submitted)));
   log(`${cases.length} applications submitted; driving them to close-out...`);
 
   const started = Date.now();

@@ -13,8 +13,11 @@ import { devServerAddress, workflowBundle } from '../helpers/temporal';
 
 export interface WorkerKillOptions {
   personas: Persona[];
-  /** External SIGKILLs come every `between[0]`..`between[1]` ms while the programme runs. */
-  between: [number, number];
+  /**
+   * External SIGKILLs: `count` of them, each `between[0]`..`between[1]` ms after the worker came
+   * up. A budget rather than a rate: on a slow machine a worker killed too often gets nothing done.
+   */
+  kills: { count: number; between: [number, number] };
   /** Chance of dying inside each money activity, before or after its work. */
   insideMoneyProbability: number;
   log?: (line: string) => void;
@@ -71,6 +74,8 @@ export async function runWorkerKills(opts: WorkerKillOptions): Promise<{ report:
   await worker.start();
 
   let done = false;
+  let finish = () => undefined as void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
   let externalKills = 0;
   const started = Date.now();
   // The supervisor: restarts the worker whenever it is gone (killed by us, or by itself inside an
@@ -82,8 +87,9 @@ export async function runWorkerKills(opts: WorkerKillOptions): Promise<{ report:
         await worker.start();
         continue;
       }
-      const [lo, hi] = opts.between;
-      await Promise.race([pause(lo + Math.random() * (hi - lo)), worker.whenExited()]);
+      const [lo, hi] = opts.kills.between;
+      const budgetLeft = externalKills < opts.kills.count;
+      await Promise.race([budgetLeft ? pause(lo + Math.random() * (hi - lo)) : new Promise(() => undefined), worker.whenExited(), finished]);
       if (done) break;
       if (worker.running) {
         await worker.kill('SIGKILL');
@@ -108,12 +114,14 @@ export async function runWorkerKills(opts: WorkerKillOptions): Promise<{ report:
     });
   } catch (err) {
     done = true;
+    finish();
     await supervisor.catch(() => undefined);
     await worker.kill('SIGTERM');
     await sys.stop();
     throw err;
   }
   done = true;
+  finish();
   await supervisor.catch(() => undefined);
   await worker.kill('SIGTERM');
   const insideKills = fs.existsSync(killLog)
