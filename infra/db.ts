@@ -32,6 +32,15 @@ export function isPostgres(prisma: PrismaClient): boolean {
   return postgresClients.has(prisma);
 }
 
+/**
+ * A case-insensitive substring filter for free-text search. SQLite's LIKE ignores the case of
+ * ASCII letters (Chinese has none); PostgreSQL's LIKE does not, so it gets ILIKE (mode insensitive,
+ * which the SQLite client does not know: hence the cast).
+ */
+export function containsText(prisma: PrismaClient, text: string): SqliteTypes.StringFilter {
+  return isPostgres(prisma) ? ({ contains: text, mode: 'insensitive' } as SqliteTypes.StringFilter) : { contains: text };
+}
+
 // Compile-time proof that the cast above hides nothing: for every model and operation, whatever
 // the SQLite client accepts the PostgreSQL client accepts, and the rows it returns have the SQLite
 // client's shape. (The client classes themselves are not assignable either way: generic methods.)
