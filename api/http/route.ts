@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Actor, Role } from '../../shared';
-import { authenticate } from '../auth/authenticate';
+import { createAuthenticator } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
 import { FileResponse } from './file-response';
 import { keepAnswer } from './idempotency';
@@ -71,12 +71,13 @@ function toJson(value: unknown): string {
 }
 
 export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: AppDeps): void {
+  const authenticate = createAuthenticator(deps.prisma);
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
         let actor: Actor | null = null;
         if (route.auth !== 'public') {
-          actor = await authenticate(deps.prisma, req.headers.authorization);
+          actor = await authenticate(req.headers.authorization);
           if (!route.auth.includes(actor.role)) throw problems.forbidden();
         }
         if (route.body && !req.is('application/json')) throw problems.unsupportedMediaType();
