@@ -4,7 +4,7 @@ import type { Actor, Role } from '../../shared';
 import { createAuthenticator } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
 import { FileResponse } from './file-response';
-import { keepAnswer } from './idempotency';
+import { idempotency, keepAnswer } from './idempotency';
 import { problems } from './problem';
 
 type Schema = z.ZodType;
@@ -70,16 +70,31 @@ function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
 }
 
+/**
+ * Mounts each route as three steps: authentication and the role check, then Idempotency-Key
+ * handling, then the handler. Authenticating first means a refused caller writes nothing, not even
+ * an idempotency record under a key id it only claimed (which could otherwise block or answer the
+ * key's real owner's retries).
+ */
 export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: AppDeps): void {
   const authenticate = createAuthenticator(deps.prisma);
+  const idempotent = idempotency(deps.prisma);
   for (const route of routes) {
-    router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+    const authorise = async (req: Request, res: Response, next: NextFunction) => {
       try {
-        let actor: Actor | null = null;
         if (route.auth !== 'public') {
-          actor = await authenticate(req.headers.authorization);
+          const actor = await authenticate(req.headers.authorization);
           if (!route.auth.includes(actor.role)) throw problems.forbidden();
+          res.locals.actor = actor;
         }
+        next();
+      } catch (err) {
+        next(err);
+      }
+    };
+    router[route.method](route.path, authorise, idempotent, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const actor = (res.locals.actor as Actor | undefined) ?? null;
         if (route.body && !req.is('application/json')) throw problems.unsupportedMediaType();
         const ctx: RouteContext<unknown, unknown, unknown, Actor | null> = {
           params: parse(route.params, req.params, 'params'),
