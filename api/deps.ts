@@ -11,4 +11,6 @@ export interface AppDeps {
   /** Browser origins allowed by CORS; none when absent. */
   corsOrigins?: string[];
   rateLimitPerMinute?: number;
+  /** The key of the keyed hash kept of identity numbers (infra/pii.ts). */
+  piiHashKey: string;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import { z } from 'zod';
@@ -28,6 +27,7 @@ import {
   submitScoreUpdate,
   withdrawUpdate,
 } from '../../shared';
+import { keyedHash } from '../../infra/pii';
 import type { AppDeps } from '../deps';
 import { problems } from '../http/problem';
 import { fen } from '../http/schemas';
@@ -305,14 +305,14 @@ async function caseUnderNotice(deps: AppDeps, id: string): Promise<LoadedCase & 
 
 /**
  * Files a real-name objection to a case under public notice. The identity number is masked and
- * hashed here: the raw number never reaches workflow history or the database.
+ * given a keyed hash here: the raw number never reaches workflow history or the database.
  */
 export async function fileObjection(deps: AppDeps, caseId: string, input: z.infer<typeof objectionSchema>, requestId: string) {
   const noticeId = await targetWorkflow(deps, await caseUnderNotice(deps, caseId), 'notice');
   const filer = {
     name: input.name,
     idMasked: `${input.idNumber.slice(0, 6)}********${input.idNumber.slice(14)}`,
-    idHash: createHash('sha256').update(input.idNumber).digest('hex'),
+    idHash: keyedHash(deps.piiHashKey, input.idNumber),
     contact: input.contact,
   };
   const view = await deps.temporal.workflow.getHandle(noticeId).executeUpdate(fileObjectionUpdate, { args: [{ filer, text: input.text, requestId }] });
