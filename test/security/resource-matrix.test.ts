@@ -213,6 +213,18 @@ it("applicants never see, nor act on, another applicant's case or station", asyn
   expect((await sys.db.prisma.station.findUniqueOrThrow({ where: { id: w.stations.submitted } })).stage).toBe('formal_check');
 });
 
+it("an expert's commitments show an applicant their own stations and published ones, not another host's applications", async () => {
+  const [a1, a2] = w.applicants;
+  const stationsSeenBy = async (who: Person) => {
+    const res = await sys.call('GET', `/experts/${w.expertId}`, { key: who.key });
+    expect(res.status).toBe(200);
+    return res.body.stations.map((s: { id: string }) => s.id).sort();
+  };
+  expect(await stationsSeenBy(w.officer)).toEqual([w.stations.draft, w.stations.submitted].sort());
+  expect(await stationsSeenBy(a1)).toEqual([w.stations.draft, w.stations.submitted].sort());
+  expect(await stationsSeenBy(a2)).toEqual([]);
+});
+
 it('finance cannot decide: formal review, award, final decision, countersignature and cancellation are refused', async () => {
   const before = await sys.call('GET', `/applications/${w.apps.funded1}`, { key: w.officer.key });
   const decisions: Array<[string, unknown]> = [
