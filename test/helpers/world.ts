@@ -97,7 +97,8 @@ export async function buildWorld(sys: TestSystem, opts: { objectionIdNumber?: st
       { code: 'final', label: 'final acceptance', monthsAfterSigning: 120, passScore: 60, final: true },
     ],
   });
-  const closesAt = Date.now() + 2_500;
+  // Long enough to submit two drafts on a busy machine; the formal review waits for the close.
+  const closesAt = Date.now() + 8_000;
   const programme = await must(officer.key, 'POST', '/programmes', programmeBody({ config, opensAt: new Date(Date.now() - DAY).toISOString(), closesAt: new Date(closesAt).toISOString() }), 201);
   const programmeId = programme.id as string;
   const [a1, a2] = applicants;

@@ -354,3 +354,33 @@ it('answers every route × role × {own, other’s} resource as the ownership po
   expect(cells.filter((c) => c.startsWith('FAIL'))).toEqual([]);
   expect(counts.hidden).toBeGreaterThanOrEqual(32);
 });
+
+it("a reviewer's own declaration does not hand them the scores already in; their score does, as the blind rule allows", async () => {
+  // Runs last: it takes the world's submitted station to its expert panel.
+  const panel: Person[] = [];
+  for (let i = 0; i < 3; i++) {
+    const made = await sys.call('POST', '/users', { key: sys.adminKey, body: { email: `station-panel-${i}-${Date.now()}@world.cn`, displayName: `Panel ${i}`, role: 'reviewer', expertise: ['advanced-manufacturing'] } });
+    panel.push({ id: made.body.user.id, key: made.body.apiKey, spareKeyId: '' });
+  }
+  const id = w.stations.submitted;
+  expect((await sys.call('POST', `/stations/${id}/formal-check`, { key: w.officer.key, body: { decision: 'accept' } })).status).toBe(200);
+  for (const r of panel) {
+    for (let i = 0; !(await sys.call('GET', '/reviews', { key: r.key })).body.items.some((a: { caseId: string }) => a.caseId === id); i++) {
+      if (i > 600) throw new Error('the station panel was never seated');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+  const [first, second] = panel as [Person, Person];
+  const score = (comment: string) => ({ scores: { host: 8, experts: 9, plan: 8 }, comment, recommendation: 'fund' });
+  expect((await sys.call('POST', `/stations/${id}/review/declaration`, { key: first.key, body: { conflict: false } })).status).toBe(200);
+  expect((await sys.call('POST', `/stations/${id}/review/score`, { key: first.key, body: score('First opinion, secret') })).status).toBe(200);
+
+  const declared = await sys.call('POST', `/stations/${id}/review/declaration`, { key: second.key, body: { conflict: false } });
+  expect(declared.status).toBe(200);
+  expect(declared.body.assignments.map((a: { reviewerId: string }) => a.reviewerId)).toEqual([second.id]);
+  expect(JSON.stringify(declared.body)).not.toContain('First opinion, secret');
+
+  const scored = await sys.call('POST', `/stations/${id}/review/score`, { key: second.key, body: score('Second opinion') });
+  expect(scored.status).toBe(200);
+  expect(JSON.stringify(scored.body)).toContain('First opinion, secret');
+});
