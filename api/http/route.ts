@@ -38,6 +38,11 @@ export interface RouteSpec<P extends Schema | undefined, Q extends Schema | unde
   status?: number;
   /** Media types of a file answer (a FileResponse) instead of JSON. */
   produces?: readonly string[];
+  /**
+   * Fields of the answer shown once and never stored: an idempotent replay answers them as null
+   * (a new API key, say, exists only in the first answer; only its hash is kept).
+   */
+  shownOnce?: readonly string[];
   handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, A extends 'public' ? null : Actor>) => Promise<R>;
 }
 
@@ -113,7 +118,8 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
         }
         const status = result === undefined ? 204 : (route.status ?? 200);
         const text = result === undefined ? '' : toJson(result);
-        await keepAnswer(deps.prisma, res.locals, status, text);
+        const kept = route.shownOnce && result ? toJson({ ...result, ...Object.fromEntries(route.shownOnce.map((f) => [f, null])) }) : text;
+        await keepAnswer(deps.prisma, res.locals, status, kept);
         if (status === 204) res.status(204).end();
         else res.status(status).type('application/json').send(text);
       } catch (err) {

@@ -78,13 +78,18 @@ it('keeps every secret out of the logs, later answers, the database and workflow
 
   // Creating users and keys answers with the key once; an Idempotency-Key on the creation too.
   const later: unknown[] = [];
-  const made = await sys.call('POST', '/users', {
+  const creation = {
     key: w.admin.key,
     headers: { 'idempotency-key': `create-${randomBytes(6).toString('hex')}` },
     body: { email: `secret-${Date.now()}@world.cn`, displayName: 'Keyholder', role: 'officer' },
-  });
+  };
+  const made = await sys.call('POST', '/users', creation);
   expect(made.status).toBe(201);
   remember('API key shown once at creation', made.body.apiKey);
+  // Replayed, the creation answers the same user, without the key: it was shown once and is not kept.
+  const replay = await sys.call('POST', '/users', creation);
+  expect(replay.headers.get('idempotent-replayed')).toBe('true');
+  expect(replay.body).toEqual({ user: made.body.user, apiKey: null });
   const issued = await sys.call('POST', `/users/${made.body.user.id}/api-keys`, { key: w.admin.key, body: { label: 'second' } });
   remember('API key shown once when issued', issued.body.apiKey);
   expect((await sys.call('GET', '/me', { key: made.body.apiKey })).status).toBe(200);
@@ -129,6 +134,9 @@ it('keeps every secret out of the logs, later answers, the database and workflow
     }
   }
   expect(lines.length).toBeGreaterThan(500);
+  // The headers are logged, with the secret ones censored (so the search below looks at real lines).
+  const all = lines.join('\n');
+  for (const header of ['authorization', 'cookie', 'idempotency-key']) expect(all).toContain(`"${header}":"[redacted]"`);
 
   // The database file (and its write-ahead log) as bytes: keys only hashed, ID numbers masked and keyed-hashed.
   const file = sys.db.url.slice('file:'.length);
