@@ -21,6 +21,8 @@ export interface EmbeddedSystem {
   temporalAddress: string;
   uiUrl: string | null;
   adminKey: string | null;
+  /** Where a new administrator's key was saved, when one was created. */
+  adminKeyFile: string | null;
   lines: string[];
   /** Resolves if the worker stops by itself (a failure); stop() resolves it too. */
   workerDone: Promise<void>;
@@ -68,10 +70,11 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
   await migrateDatabase(cfg.DATABASE_URL);
   const prisma = createPrismaClient(cfg.DATABASE_URL);
   const admin = await ensureAdmin(prisma, { email: cfg.BOOTSTRAP_ADMIN_EMAIL, apiKey: cfg.BOOTSTRAP_ADMIN_API_KEY });
-  if (admin.apiKey) {
-    const keyFile = path.join(dataDir, 'admin-api-key');
+  const keyFile = admin.apiKey ? path.join(dataDir, 'admin-api-key') : null;
+  if (admin.apiKey && keyFile) {
     fs.writeFileSync(keyFile, `${admin.apiKey}\n`, { mode: 0o600 });
-    logger.info(`Created administrator ${admin.email}; API key saved to ${keyFile} (shown once): ${admin.apiKey}`);
+    // The key itself is never logged: logs travel further than the terminal. npm start prints it once.
+    logger.info(`Created administrator ${admin.email}; API key saved to ${keyFile}`);
   }
 
   const workerConnection = await connectWorker(cfg);
@@ -113,5 +116,5 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       logger.info('stopped');
     })());
 
-  return { apiUrl, temporalAddress, uiUrl: devServer?.uiUrl ?? null, adminKey: admin.apiKey ?? null, lines, workerDone, stop };
+  return { apiUrl, temporalAddress, uiUrl: devServer?.uiUrl ?? null, adminKey: admin.apiKey ?? null, adminKeyFile: keyFile, lines, workerDone, stop };
 }
