@@ -117,7 +117,8 @@ export async function buildWorld(sys: TestSystem, opts: { objectionIdNumber?: st
     budgetFen: 1_000_000_000,
     opensAt: new Date(Date.now() - DAY).toISOString(),
     closesAt: new Date(Date.now() + 900 * DAY).toISOString(),
-    config: { ...stationConfig(), timeScale: SCALE },
+    // Reviewers' deadlines far off, so that no seat is replaced while a test takes its time.
+    config: { ...stationConfig(), timeScale: SCALE, review: { ...stationConfig().review!, deadlineDays: 3650, replaceSilentAfterDays: 3650 } },
   }, 201);
   const expert = await must(officer.key, 'POST', '/experts', { name: 'Academician Zhou', title: 'academician', field: 'advanced-manufacturing' }, 201);
   const stationBody = (name: string) => ({ programmeId: stationProgramme.id, type: 'academician_workstation', name, field: 'advanced-manufacturing', hostName: 'Wenzhou Valve Co., Ltd.', experts: [expert.id] });

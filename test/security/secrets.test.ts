@@ -123,17 +123,20 @@ it('keeps every secret out of the logs, later answers, the database and workflow
   expect(failed.status).toBe(500);
   expect(lines.some((l) => l.includes('"level":50'))).toBe(true);
 
-  // Later answers: every GET route, as every person, with the world's ids.
-  const ids: Record<string, string> = { id: w.apps.funded1, keyId: w.officer.spareKeyId, code: 'T1' };
-  for (const [, p] of [...people(), ['new officer', { key: made.body.apiKey } as Person] as const]) {
+  // Later answers: every GET route, as staff, an applicant, a reviewer and the new officer, with the world's ids.
+  const idsFor = (path: string) =>
+    path.startsWith('/applications/:id') ? [w.apps.funded1, w.apps.review2]
+    : path.startsWith('/stations/:id') ? [w.stations.submitted]
+    : path.startsWith('/programmes/:id') ? [w.programmeId]
+    : path.startsWith('/experts/:id') ? [w.expertId]
+    : [''];
+  const readers = [w.admin, w.officer, w.applicants[0], w.reviewers.seated, { key: made.body.apiKey } as Person];
+  for (const p of readers) {
     for (const route of routes.filter((r) => r.method === 'get')) {
-      const paths = route.path.includes(':id')
-        ? [w.apps.funded1, w.apps.review2, w.stations.submitted, w.programmeId, w.expertId].map((id) => route.path.replace(/:id/, id))
-        : [route.path.replace(/:([A-Za-z]+)/g, (_m, n: string) => ids[n] ?? 'x')];
-      for (const path of paths) later.push((await sys.call('GET', path, { key: p.key })).body);
+      for (const id of idsFor(route.path)) later.push((await sys.call('GET', route.path.replace(':id', id), { key: p.key })).body);
     }
   }
-  expect(lines.length).toBeGreaterThan(500);
+  expect(lines.length).toBeGreaterThan(200);
   // The headers are logged, with the secret ones censored (so the search below looks at real lines).
   const all = lines.join('\n');
   for (const header of ['authorization', 'cookie', 'idempotency-key']) expect(all).toContain(`"${header}":"[redacted]"`);
