@@ -45,6 +45,8 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
       { code: 'final', label: 'final acceptance', monthsAfterSigning: 2, passScore: 60, final: true },
     ],
   });
+  // Each key's first use pays for its scrypt check; pay it before the short call window opens.
+  for (const k of [officer.key, applicant.key]) expect((await sys.call('GET', '/me', { key: k })).status).toBe(200);
   const programme = await sys.call('POST', '/programmes', {
     key: officer.key,
     body: programmeBody({ config, closesAt: new Date(Date.now() + 1_500).toISOString(), opensAt: new Date(Date.now() - DAY).toISOString() }),
