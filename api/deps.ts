@@ -19,4 +19,6 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** How long an unfinished idempotent request holds its key before a retry may take it over. */
   idempotencyLeaseMs?: number;
+  /** The key of the keyed hash kept of identity numbers (infra/pii.ts). */
+  piiHashKey: string;
 }

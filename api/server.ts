@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { migrateDatabase } from '../infra/migrate';
+import { piiHashKey } from '../infra/pii';
 import { connectClient } from '../infra/temporal';
 import { createApp } from './app';
 import { ensureAdmin } from './use-cases/users';
@@ -34,7 +35,7 @@ async function main() {
     await ensureAdmin(prisma, { email: config.BOOTSTRAP_ADMIN_EMAIL, apiKey: config.BOOTSTRAP_ADMIN_API_KEY });
   }
   const temporal = await connectClient(config);
-  const app = createApp({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, corsOrigins: config.CORS_ORIGINS, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS });
+  const app = createApp({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, corsOrigins: config.CORS_ORIGINS, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(config), idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS });
   const server = await listen(app, config.HOST, config.PORT);
   logger.info(`API listening on http://${config.HOST}:${config.PORT}`);
 

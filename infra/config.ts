@@ -59,6 +59,10 @@ const envSchema = z
       .string()
       .refine(isWellFormedApiKey, 'must look like pf_<16 hex>_<43 base64url chars>; `npm run admin:create` prints one')
       .optional(),
+
+    // The server-side key of the keyed hash (HMAC-SHA256) kept of objection filers' identity
+    // numbers. Required in production; elsewhere generated once and kept under DATA_DIR.
+    PII_HASH_KEY: z.string().min(32, 'must be at least 32 characters, e.g. `openssl rand -base64 32`').optional(),
   });
 
 /** Variables that only make sense together; checked on the raw environment so that every problem is named at once. */
@@ -88,6 +92,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   for (const [a, b] of PAIRS) {
     if (Boolean(env[a]) !== Boolean(env[b])) lines.push(`  ${a}, ${b}: set both or neither`);
   }
+  // A key generated into the data directory is fine on one machine, not for a deployment.
+  if (env.NODE_ENV === 'production' && !env.PII_HASH_KEY) lines.push('  PII_HASH_KEY: required in production');
   if (!parsed.success || lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -34,7 +34,7 @@ export const stationRoutes = [
     summary: 'An expert and their commitments across stations',
     auth: ['applicant', 'officer', 'admin'],
     params: idParams,
-    handler: ({ deps, params }) => getExpert(deps, params.id),
+    handler: ({ deps, actor, params }) => getExpert(deps, actor, params.id),
   }),
   defineRoute({
     method: 'post',

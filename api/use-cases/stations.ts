@@ -43,20 +43,28 @@ export async function createExpert(deps: AppDeps, actor: Actor, input: z.infer<t
   });
 }
 
-/** An expert and the stations they sit at, so that commitments across stations are visible. */
-export async function getExpert(deps: AppDeps, id: string) {
+/** Stages in which a station has been published (its public notice, and all that follows). */
+const PUBLISHED_STATION_STAGES = ['public_notice', 'established', 'rectifying', 'renewal_review', 'revoked', 'expired'];
+
+/**
+ * An expert and the stations they sit at, so that commitments across stations are visible. An
+ * applicant sees the stations they host and those already published, not other hosts'
+ * applications; staff see all.
+ */
+export async function getExpert(deps: AppDeps, actor: Actor, id: string) {
   const e = await deps.prisma.expert.findUnique({
     where: { id },
-    include: { seats: { include: { station: { select: { id: true, name: true, type: true, stage: true, hostName: true } } } } },
+    include: { seats: { include: { station: { select: { id: true, name: true, type: true, stage: true, hostName: true, hostId: true } } } } },
   });
   if (!e) throw problems.notFound('expert');
+  const seats = actor.role === 'applicant' ? e.seats.filter((s) => s.station.hostId === actor.id || PUBLISHED_STATION_STAGES.includes(s.station.stage)) : e.seats;
   return {
     id: e.id,
     name: e.name,
     title: e.title,
     field: e.field,
     residentSeats: e.residentSeats,
-    stations: e.seats.map((s) => ({ ...s.station, seat: s.status, since: s.since, until: s.until })),
+    stations: seats.map(({ station: { hostId: _h, ...station }, ...s }) => ({ ...station, seat: s.status, since: s.since, until: s.until })),
   };
 }
 

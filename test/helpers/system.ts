@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { closeServer, listen } from '../../api/server';
 import { createUser, ensureAdmin } from '../../api/use-cases/users';
-import { createLogger } from '../../infra/logger';
+import { type Logger, createLogger } from '../../infra/logger';
 import { ensureDispatcher } from '../../worker/worker';
 import type { Role } from '../../shared';
 import { type TestDatabase, freshDatabase } from './db';
@@ -22,6 +23,8 @@ export interface TestSystem {
   client: Client;
   taskQueue: string;
   adminKey: string;
+  /** The key of the keyed hash of identity numbers this system's API uses. */
+  piiHashKey: string;
   /** Creates a user with a role and returns its id and API key. */
   user(role: Role, email?: string): Promise<{ id: string; key: string }>;
   /** Calls the API over HTTP with a key (or none). */
@@ -44,6 +47,7 @@ export async function startSystem(
     temporalAddress?: string;
     /** How long SQLite waits for another connection's lock before answering busy. */
     dbLockTimeoutMs?: number;
+    logger?: Logger;
   } = {},
 ): Promise<TestSystem> {
   const db = freshDatabase(opts.dbLockTimeoutMs);
@@ -56,11 +60,13 @@ export async function startSystem(
       : await startWorker(workerConnection, db.prisma, undefined, notify);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
+  const piiHashKey = randomBytes(32).toString('base64url');
   const app = createApp({
     prisma: db.prisma,
     temporal: client,
     taskQueue: worker.taskQueue,
-    logger: createLogger('silent'),
+    logger: opts.logger ?? createLogger('silent'),
+    piiHashKey,
     // Tests poll hard; the limit itself has its own test.
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
     corsOrigins: opts.corsOrigins,
@@ -97,6 +103,7 @@ export async function startSystem(
     client,
     taskQueue: worker.taskQueue,
     adminKey: admin.apiKey!,
+    piiHashKey,
     async user(role, email = `${role}-${++emails}-${Date.now()}@example.cn`) {
       const { user, apiKey } = await createUser(db.prisma, null, { email, displayName: `${role} ${emails}`, role });
       return { id: user.id, key: apiKey };
