@@ -125,7 +125,7 @@ export async function submittedCases(
         id: programmeId,
         configVersion: row.configVersion,
         opensAt: row.opensAt.toISOString(),
-        closesAt: new Date(Date.now() + (opts.closeAfterMs ?? 1_000)).toISOString(),
+        closesAt: new Date(Date.now() + (opts.closeAfterMs ?? 8_000)).toISOString(),
         config: row.config as unknown as ProgrammeConfig,
       },
       application: { title: app.title, field: app.field, requestedFen: AWARD_FEN, summaryLength: app.summary.length, unitName: app.unitName, leadName: 'Team Lead', members: app.members },
