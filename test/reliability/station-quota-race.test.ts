@@ -22,6 +22,10 @@ const SUBSIDY = 1_000_000;
 jest.setTimeout(300_000);
 
 let sys: TestSystem;
+/** What the first test leaves for the second: the officer and the stations, with their hosts. */
+let officer: { id: string; key: string };
+let runningStations: Array<{ id: string; host: { id: string; key: string }; experts: string[] }> = [];
+let addExpert: (title: string, i: number) => Promise<string>;
 beforeAll(async () => {
   sys = await startSystem();
 });
@@ -63,7 +67,7 @@ const config: StationProgrammeConfigInput = {
 
 it(`establishes ${QUOTA} of ${STATIONS} stations approved at once, and seats a shared expert at ${SEATS} of ${SHARING}`, async () => {
   const t0 = Date.now();
-  const officer = await sys.user('officer');
+  officer = await sys.user('officer');
   const reviewer = expectStatus(
     await sys.call('POST', '/users', {
       key: sys.adminKey,
@@ -89,8 +93,8 @@ it(`establishes ${QUOTA} of ${STATIONS} stations approved at once, and seats a s
     'programme',
   );
   const programmeId = programme.body.id as string;
-  const expert = async (title: string, i: number) =>
-    expectStatus(await sys.call('POST', '/experts', { key: officer.key, body: { name: `${title} ${i}`, title, field: 'advanced-manufacturing' } }), 201, 'expert').body.id as string;
+  const expert = (addExpert = async (title: string, i: number) =>
+    expectStatus(await sys.call('POST', '/experts', { key: officer.key, body: { name: `${title} ${i}`, title, field: 'advanced-manufacturing' } }), 201, 'expert').body.id as string);
   const doctor = await expert('doctor', 0);
 
   const plan = [
@@ -110,7 +114,7 @@ it(`establishes ${QUOTA} of ${STATIONS} stations approved at once, and seats a s
     );
     const id = draft.body.id as string;
     expectStatus(await sys.call('POST', `/stations/${id}/submit`, { key: host.key }), 200, 'submit');
-    return { id, type: p.type, experts };
+    return { id, type: p.type, experts, host };
   });
   const ids = stations.map((s) => s.id);
   const allAt = (stage: string) =>
@@ -180,6 +184,7 @@ it(`establishes ${QUOTA} of ${STATIONS} stations approved at once, and seats a s
   expect(await sys.db.prisma.ledgerEntry.count({ where: { caseId: { in: refused.map((s) => s.id) } } })).toBe(0);
 
   // Each established station: its subsidy committed once and paid once; the ledger reconciles.
+  runningStations = stations.filter((s) => stageOf.get(s.id) === 'established' && s.type === 'academician_workstation');
   const winners = stations.filter((s) => stageOf.get(s.id) === 'established').map((s) => s.id);
   const entries = await sys.db.prisma.ledgerEntry.groupBy({ by: ['kind'], where: { caseId: { in: winners } }, _count: true, _sum: { amountFen: true } });
   expect(entries.map((e) => [e.kind, e._count, e._sum.amountFen]).sort()).toEqual([
@@ -187,4 +192,45 @@ it(`establishes ${QUOTA} of ${STATIONS} stations approved at once, and seats a s
     ['payment', QUOTA + SEATS, BigInt((QUOTA + SEATS) * SUBSIDY)],
   ]);
   expect(await reconcile(sys.db.prisma, programmeId)).toEqual([]);
+});
+
+// A handler that awaits before it records its decision lets a second decision through its
+// validator: an approval putting the seats in place (an activity) and a refusal sent with it
+// could both be accepted, leaving the seats changed for a change the station records as refused.
+it('takes one decision on an expert change when the officer approves and refuses it at once', async () => {
+  expect(runningStations.length).toBeGreaterThanOrEqual(3);
+  const outcomes = await Promise.all(
+    runningStations.map(async (s, i) => {
+      const replacement = await addExpert('academician', 100 + i);
+      const [current] = s.experts as [string];
+      const asked = expectStatus(
+        await sys.call('POST', `/stations/${s.id}/experts/change`, { key: s.host.key, body: { add: replacement, remove: current, reason: 'Retiring' } }),
+        200,
+        'change request',
+      );
+      const changeId = asked.body.expertChanges.at(-1).id as string;
+      const path = `/stations/${s.id}/experts/changes/${encodeURIComponent(changeId)}/decide`;
+      // Half the stations get two approvals at once, half an approval and a refusal at once.
+      const bodies = i % 2 === 0 ? [{ approve: true, reason: 'Fine' }, { approve: true, reason: 'Fine' }] : [{ approve: true, reason: 'Fine' }, { approve: false, reason: 'No' }];
+      const answers = await Promise.all(bodies.map((body) => sys.call('POST', path, { key: officer.key, body })));
+      const summary = JSON.stringify(answers.map((a) => [a.status, a.body?.code]));
+      expect({ station: i, ok: answers.filter((a) => a.status === 200).length, summary }).toEqual({ station: i, ok: 1, summary });
+      const other = answers.find((a) => a.status !== 200)!;
+      expect(other).toMatchObject({ status: 409, body: { code: 'AlreadyDone' } });
+
+      // The station's record, its audit trail and the seats agree on the one decision taken.
+      const view = (await sys.call('GET', `/stations/${s.id}`, { key: officer.key })).body.workflow;
+      const decided = view.expertChanges.find((c: { id: string }) => c.id === changeId);
+      const approved = decided.status === 'approved';
+      const audits = await sys.db.prisma.auditEntry.findMany({ where: { targetId: s.id, action: { startsWith: 'station.expert_change_' } } });
+      expect(audits.map((a) => a.action).sort()).toEqual(['station.expert_change_requested', `station.expert_change_${decided.status}`].sort());
+      const seats = await sys.db.prisma.stationExpert.findMany({ where: { stationId: s.id, status: 'resident' } });
+      const resident = approved ? replacement : current;
+      expect({ station: i, decision: decided.status, seats: seats.map((x) => x.expertId) }).toEqual({ station: i, decision: decided.status, seats: [resident] });
+      const [r, c] = await Promise.all([replacement, current].map((id) => sys.db.prisma.expert.findUniqueOrThrow({ where: { id } })));
+      expect({ station: i, replacement: r!.residentSeats, current: c!.residentSeats }).toEqual({ station: i, replacement: approved ? 1 : 0, current: approved ? 0 : 1 });
+      return `${bodies.map((b) => (b.approve ? 'approve' : 'refuse')).join('+')}: ${summary} -> ${decided.status}`;
+    }),
+  );
+  console.log(`expert change decided twice at once: ${outcomes.join('; ')}`);
 });
