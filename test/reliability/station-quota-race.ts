@@ -3,6 +3,8 @@
 // approvals are all sent at once, so their one-working-day notices end together and their
 // establishments race. The quota is never exceeded, nor any expert's seats; the refused stations
 // end rejected with the reason; each established one has its subsidy committed and paid once.
+// Then an expert change at each running station is decided twice at once (two approvals, or an
+// approval and a refusal): one decision is taken, and the seats agree with it.
 import { reconcile } from '../../money/ledger';
 import { mapLimit } from '../helpers/concurrency';
 import { eventually } from '../helpers/eventually';
