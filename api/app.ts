@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(cors({ origin: deps.corsOrigins ?? [], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
   app.use(rateLimit(deps.rateLimitPerMinute ?? 6_000));
   app.use(express.json({ limit: '100kb', strict: true }));
-  app.use(idempotency(deps.prisma));
+  app.use(idempotency(deps.prisma, deps.idempotencyLeaseMs));
 
   // The API's own description, from the same route table: /openapi.json, rendered at /docs.
   const document = buildOpenApiDocument(routes, { title: 'Programme Flow API', version: '1' });

@@ -28,6 +28,9 @@ const envSchema = z
     TEMPORAL_TLS_CA_PATH: optionalPath,
     TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
     TEMPORAL_CLI_PATH: optionalPath,
+    // A workflow bundle built ahead by `npm run build:workflows`; without it the worker bundles
+    // workflows/ itself at start (some seconds of CPU on every start).
+    WORKFLOW_BUNDLE_PATH: optionalPath,
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
 
@@ -45,6 +48,8 @@ const envSchema = z
       .default([]),
     // Requests per minute per caller (API key, or address for public routes).
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6_000),
+    // An idempotent request that never finished (its API process died) frees its key after this.
+    IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
 
     // First administrator, created at start-up when no administrator exists yet.
     BOOTSTRAP_ADMIN_EMAIL: z.string().email().optional(),

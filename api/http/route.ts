@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Actor, Role } from '../../shared';
 import { authenticate } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
 import { FileResponse } from './file-response';
-import { keepAnswer } from './idempotency';
+import { keepAnswer, idempotentUpdateId } from './idempotency';
 import { problems } from './problem';
 
 type Schema = z.ZodType;
@@ -16,6 +17,12 @@ export interface RouteContext<P, Q, B, A> {
   body: B;
   actor: A;
   requestId: string;
+  /**
+   * The Temporal update id for an action this request takes: derived from the Idempotency-Key when
+   * the caller sent one, so that a retry after a lost answer (or a crashed API) gets the first
+   * update's outcome from Temporal instead of acting twice; otherwise unique to this request.
+   */
+  updateId: string;
   deps: AppDeps;
 }
 
@@ -86,6 +93,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
           body: parse(route.body, req.body, 'body'),
           actor,
           requestId: String(req.id),
+          updateId: idempotentUpdateId(res.locals) ?? `request-${String(req.id)}-${randomUUID()}`,
           deps,
         };
         const result = await route.handler(ctx as never);

@@ -14,7 +14,7 @@ import {
 } from '../../shared';
 import type { ProgrammeConfig } from '../../shared/programme-config';
 import type { applicationWorkflow } from '../../workflows';
-import type { AppDeps } from '../deps';
+import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
 import { fen } from '../http/schemas';
 import { auditRead, writeAudit } from './audit';
@@ -151,14 +151,16 @@ export async function updateDraft(deps: AppDeps, actor: Actor, id: string, patch
  * Submits a draft: starts its workflow (workflow id = application id) and submits in one
  * update-with-start, so the caller gets the new stage back. Repeating it cannot start a second case.
  */
-export async function submit(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<ApplicationView> {
+export async function submit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
   const app = await loadOwn(deps, actor, id);
-  if (app.stage !== 'draft') throw problems.business('WrongStage', `The application is already ${app.stage}`);
+  // A case past its draft goes to its workflow all the same: the retry of the submission that
+  // started it (same update id) gets that submission's answer back; any other is refused there.
+  if (app.stage !== 'draft' && !app.workflowId) throw problems.business('WrongStage', `The application is already ${app.stage}`);
   const programme = await deps.prisma.programme.findUniqueOrThrow({ where: { id: app.programmeId } });
   // Checked here too, so that a refused submission starts no workflow; the workflow's validator
   // decides for a submission that races the deadline.
   const now = new Date();
-  if (now < programme.opensAt || now >= programme.closesAt) {
+  if (app.stage === 'draft' && (now < programme.opensAt || now >= programme.closesAt)) {
     const when = now < programme.opensAt ? `opens at ${programme.opensAt.toISOString()}` : `closed at ${programme.closesAt.toISOString()}`;
     throw problems.business('CallNotOpen', `The call ${when}`);
   }
@@ -180,15 +182,15 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, requestId:
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  return deps.temporal.workflow.executeUpdateWithStart(submitUpdate, { args: [{ actor, requestId }], startWorkflowOperation: start });
+  return deps.temporal.workflow.executeUpdateWithStart(submitUpdate, { args: [{ actor, requestId }], updateId, startWorkflowOperation: start });
 }
 
 /** Resubmits an application returned for revision, with its content as edited since. */
-export async function resubmit(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<ApplicationView> {
+export async function resubmit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
   const app = await loadOwn(deps, actor, id);
   if (app.stage !== 'revision_requested') throw problems.business('WrongStage', 'No revision has been requested');
   const application = await snapshotOf(deps, app);
-  return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }] });
+  return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }], updateId });
 }
 
 export async function getApplication(deps: AppDeps, actor: Actor, id: string, requestId: string) {

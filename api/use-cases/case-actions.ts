@@ -28,7 +28,7 @@ import {
   submitScoreUpdate,
   withdrawUpdate,
 } from '../../shared';
-import type { AppDeps } from '../deps';
+import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
 import { fen } from '../http/schemas';
 import { loadVisible } from './applications';
@@ -249,13 +249,13 @@ export async function runCaseAction(
   kase: LoadedCase,
   params: Record<string, string> & { id: string },
   body: unknown,
-  requestId: string,
+  { requestId, updateId }: RequestIds,
 ) {
   if (!kase.workflowId) throw problems.business('WrongStage', 'The case has not been submitted');
   const workflowId = await targetWorkflow(deps, { ...kase, workflowId: kase.workflowId }, a.target);
   const cmd = await a.command(body as never, { actor, requestId }, { deps, params, programmeId: kase.programmeId });
   try {
-    return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(a.update, { args: [cmd] });
+    return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(a.update, { args: [cmd], updateId });
   } catch (err) {
     // The workflow exists (its id is on record), so "not found" means it has finished.
     if (err instanceof WorkflowNotFoundError) throw problems.business('WrongStage', 'The case, or the step it was in, has ended');
@@ -307,7 +307,7 @@ async function caseUnderNotice(deps: AppDeps, id: string): Promise<LoadedCase & 
  * Files a real-name objection to a case under public notice. The identity number is masked and
  * hashed here: the raw number never reaches workflow history or the database.
  */
-export async function fileObjection(deps: AppDeps, caseId: string, input: z.infer<typeof objectionSchema>, requestId: string) {
+export async function fileObjection(deps: AppDeps, caseId: string, input: z.infer<typeof objectionSchema>, { requestId, updateId }: RequestIds) {
   const noticeId = await targetWorkflow(deps, await caseUnderNotice(deps, caseId), 'notice');
   const filer = {
     name: input.name,
@@ -315,7 +315,7 @@ export async function fileObjection(deps: AppDeps, caseId: string, input: z.infe
     idHash: createHash('sha256').update(input.idNumber).digest('hex'),
     contact: input.contact,
   };
-  const view = await deps.temporal.workflow.getHandle(noticeId).executeUpdate(fileObjectionUpdate, { args: [{ filer, text: input.text, requestId }] });
+  const view = await deps.temporal.workflow.getHandle(noticeId).executeUpdate(fileObjectionUpdate, { args: [{ filer, text: input.text, requestId }], updateId });
   return { status: 'received', noticeEndsAt: view.endsAt };
 }
 

@@ -21,7 +21,7 @@ import {
 } from '../../shared';
 import { EXPERT_TITLES, type StationProgrammeConfig } from '../../shared/programme-config';
 import type { stationWorkflow } from '../../workflows';
-import type { AppDeps } from '../deps';
+import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
 import { type CaseAction, type LoadedCase, action, asIs, childActions, empty, reason } from './case-actions';
 import { auditRead, writeAudit } from './audit';
@@ -144,7 +144,7 @@ export async function createStation(deps: AppDeps, actor: Actor, input: z.infer<
 }
 
 /** Submits a station application: starts its workflow (id = station id) by update-with-start. */
-export async function submitStation(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<StationView> {
+export async function submitStation(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<StationView> {
   const s = await loadVisibleStation(deps, actor, id);
   if (s.hostId !== actor.id) throw problems.notFound('station');
   if (s.stage !== 'draft') throw problems.business('WrongStage', `The station application is already ${s.stage}`);
@@ -168,7 +168,7 @@ export async function submitStation(deps: AppDeps, actor: Actor, id: string, req
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  const view = await deps.temporal.workflow.executeUpdateWithStart(submitStationUpdate, { args: [{ actor, requestId }], startWorkflowOperation: start });
+  const view = await deps.temporal.workflow.executeUpdateWithStart(submitStationUpdate, { args: [{ actor, requestId }], updateId, startWorkflowOperation: start });
   await deps.prisma.station.update({ where: { id: s.id }, data: { workflowId: s.id, configVersion: programme.configVersion } });
   return view;
 }

@@ -10,13 +10,13 @@ export interface TestDatabase {
 }
 
 /** A database of its own for one test file: a copy of the migrated template. */
-export function freshDatabase(): TestDatabase {
+export function freshDatabase(lockTimeoutMs?: number): TestDatabase {
   const template = process.env.PF_TEST_TEMPLATE_DB;
   if (!template) throw new Error('PF_TEST_TEMPLATE_DB is not set: run tests through jest (test/setup/global-setup.ts)');
   const file = path.join(path.dirname(template), `db-${randomUUID()}.db`);
   fs.copyFileSync(template, file);
   const url = `file:${file}`;
-  const prisma = createPrismaClient(url);
+  const prisma = createPrismaClient(url, lockTimeoutMs);
   return {
     url,
     prisma,

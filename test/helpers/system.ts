@@ -7,7 +7,7 @@ import { createLogger } from '../../infra/logger';
 import { ensureDispatcher } from '../../worker/worker';
 import type { Role } from '../../shared';
 import { type TestDatabase, freshDatabase } from './db';
-import { NativeConnection, devServerAddress, startWorker } from './temporal';
+import { NativeConnection, devServerAddress, startWorker, uniqueTaskQueue } from './temporal';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -32,12 +32,28 @@ export interface TestSystem {
 let emails = 0;
 
 export async function startSystem(
-  opts: { rateLimitPerMinute?: number; corsOrigins?: string[]; smtpUrl?: string; dispatcher?: boolean } = {},
+  opts: {
+    rateLimitPerMinute?: number;
+    corsOrigins?: string[];
+    smtpUrl?: string;
+    dispatcher?: boolean;
+    /** false: no worker in this process (the test runs worker processes of its own on `taskQueue`). */
+    inProcessWorker?: boolean;
+    idempotencyLeaseMs?: number;
+    /** Another Temporal server than the shared dev server (a test that restarts its own). */
+    temporalAddress?: string;
+    /** How long SQLite waits for another connection's lock before answering busy. */
+    dbLockTimeoutMs?: number;
+  } = {},
 ): Promise<TestSystem> {
-  const db = freshDatabase();
-  const address = devServerAddress();
+  const db = freshDatabase(opts.dbLockTimeoutMs);
+  const address = opts.temporalAddress ?? devServerAddress();
   const workerConnection = await NativeConnection.connect({ address });
-  const worker = await startWorker(workerConnection, db.prisma, undefined, opts.smtpUrl ? { smtpUrl: opts.smtpUrl, from: 'Programme Flow <test@programme-flow.local>' } : undefined);
+  const notify = opts.smtpUrl ? { smtpUrl: opts.smtpUrl, from: 'Programme Flow <test@programme-flow.local>' } : undefined;
+  const worker =
+    opts.inProcessWorker === false
+      ? { taskQueue: uniqueTaskQueue(), stop: async () => undefined }
+      : await startWorker(workerConnection, db.prisma, undefined, notify);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const app = createApp({
@@ -48,6 +64,7 @@ export async function startSystem(
     // Tests poll hard; the limit itself has its own test.
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
     corsOrigins: opts.corsOrigins,
+    idempotencyLeaseMs: opts.idempotencyLeaseMs,
   });
   const server: http.Server = await listen(app, '127.0.0.1', 0);
   const { port } = server.address() as { port: number };
