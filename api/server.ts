@@ -14,6 +14,11 @@ import { ensureAdmin } from './use-cases/users';
 export function listen(app: Express, host: string, port: number): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     const server = http.createServer(app);
+    // Idle keep-alive connections are left for the client (or proxy) to close: with Node's default
+    // of 5 s the server could close one just as a client sent a request on it, which the client
+    // sees as "other side closed" — it happened under load in test/reliability.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
