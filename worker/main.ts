@@ -1,4 +1,5 @@
 // `npm run worker`: the worker as its own process, against TEMPORAL_ADDRESS.
+import { Runtime } from '@temporalio/worker';
 import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
 import { createLogger } from '../infra/logger';
@@ -8,6 +9,10 @@ import { createWorker, ensureDispatcher } from './worker';
 async function main() {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
+  if (config.TEMPORAL_METRICS_BIND) {
+    // Before any connection: the runtime is created once per process, with its telemetry.
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_BIND } } } });
+  }
   const prisma = createPrismaClient(config.DATABASE_URL);
   const connection = await connectWorker(config);
   const worker = await createWorker({
@@ -19,7 +24,10 @@ async function main() {
   });
   const client = await connectClient(config);
   await ensureDispatcher(client, config.TEMPORAL_TASK_QUEUE, config.NOTIFY_IDLE_MS);
-  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  logger.info(
+    { address: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE, metrics: config.TEMPORAL_METRICS_BIND ?? null },
+    'worker running',
+  );
   // The SDK shuts the worker down on SIGINT/SIGTERM, letting running tasks finish.
   await worker.run();
   await connection.close();
