@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { freePort } from './net';
+import { freePort, freePortIn } from './net';
 import { PROJECT_ROOT, temporalCliPath, temporalServerPaths } from './tools';
 
 const run = promisify(execFile);
@@ -82,8 +82,12 @@ export interface TemporalServer {
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<TemporalServer> {
   const { server } = temporalServerPaths();
   const ports: Record<string, number> = {};
-  for (const name of ['FRONTEND', 'FRONTEND_MEMBERSHIP', 'FRONTEND_HTTP', 'HISTORY', 'HISTORY_MEMBERSHIP', 'MATCHING', 'MATCHING_MEMBERSHIP', 'WORKER', 'WORKER_MEMBERSHIP', 'METRICS']) {
+  for (const name of ['FRONTEND', 'FRONTEND_HTTP', 'HISTORY', 'MATCHING', 'WORKER', 'METRICS']) {
     ports[`TS_${name}_PORT`] = await freePort();
+  }
+  // Membership ports are kept in a smallint column: below 32768.
+  for (const name of ['FRONTEND', 'HISTORY', 'MATCHING', 'WORKER']) {
+    ports[`TS_${name}_MEMBERSHIP_PORT`] = await freePortIn(20_000, 32_767);
   }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -181,7 +185,7 @@ async function waitUntil(child: ChildProcess, logFile: string, ms: number, probe
 
 function tail(file: string, lines = 20): string {
   try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => l.slice(0, 400)).join('\n');
   } catch {
     return '';
   }

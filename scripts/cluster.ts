@@ -120,15 +120,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     started.push(stopProcesses(apis));
 
     await phase('processes', async () => {
-      // The first API creates the administrator; the others find it.
-      apis.push(await startApi(dir, 'api-1', env));
-      const rest: Array<Promise<ClusterProcess>> = [];
-      for (let i = 2; i <= (opts.apis ?? 2); i++) rest.push(startApi(dir, `api-${i}`, env));
-      for (let i = 1; i <= (opts.workers ?? 2); i++) rest.push(startWorker(dir, `worker-${i}`, env));
-      for (const p of await Promise.allSettled(rest)) {
-        if (p.status === 'rejected') throw p.reason;
-        (p.value.kind === 'api' ? apis : workers).push(p.value);
-      }
+      // APIs one after the other: each applies the migrations at start (nothing left to apply by
+      // then), and the first creates the administrator. Then the workers, together.
+      for (let i = 1; i <= (opts.apis ?? 2); i++) await startApi(dir, `api-${i}`, env, apis);
+      const results = await Promise.allSettled(
+        Array.from({ length: opts.workers ?? 2 }, (_, i) => startWorker(dir, `worker-${i + 1}`, env, workers)),
+      );
+      for (const r of results) if (r.status === 'rejected') throw r.reason;
     });
 
     const lines = [
@@ -192,11 +190,13 @@ function spawnEntry(dir: string, name: string, entry: string, env: Record<string
   };
 }
 
-async function startApi(dir: string, name: string, env: Record<string, string>): Promise<ClusterProcess> {
+/** Starts an API process, adds it to `into` at once (so that a failed start still stops it), waits until healthy. */
+async function startApi(dir: string, name: string, env: Record<string, string>, into: ClusterProcess[]): Promise<ClusterProcess> {
   const port = await freePort();
   const p = spawnEntry(dir, name, 'api/server.ts', { ...env, HOST: '127.0.0.1', PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   const proc: ClusterProcess = { name, kind: 'api', url, metricsUrl: null, ...p };
+  into.push(proc);
   await waitFor(proc, 120_000, async () => {
     const res = await fetch(`${url}/healthz`);
     if (res.status !== 200) throw new Error(`healthz ${res.status}`);
@@ -204,10 +204,11 @@ async function startApi(dir: string, name: string, env: Record<string, string>):
   return proc;
 }
 
-async function startWorker(dir: string, name: string, env: Record<string, string>): Promise<ClusterProcess> {
+async function startWorker(dir: string, name: string, env: Record<string, string>, into: ClusterProcess[]): Promise<ClusterProcess> {
   const bind = `127.0.0.1:${await freePort()}`;
   const p = spawnEntry(dir, name, 'worker/main.ts', { ...env, TEMPORAL_METRICS_BIND: bind });
   const proc: ClusterProcess = { name, kind: 'worker', url: null, metricsUrl: `http://${bind}/metrics`, ...p };
+  into.push(proc);
   // The worker logs this once it polls (after bundling the workflows, which takes a while).
   await waitFor(proc, 180_000, async () => {
     if (!fs.readFileSync(p.logFile, 'utf8').includes('"msg":"worker running"')) throw new Error('not running yet');
