@@ -5,6 +5,7 @@ import cors from 'cors';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { idempotency } from './http/idempotency';
+import { refuseNulCharacters } from './http/no-nul';
 import { rateLimit } from './http/rate-limit';
 import { buildOpenApiDocument } from './http/openapi';
 import type { AppDeps } from './deps';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(cors({ origin: deps.corsOrigins ?? [], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
   app.use(rateLimit(deps.rateLimitPerMinute ?? 6_000));
   app.use(express.json({ limit: '100kb', strict: true }));
+  app.use(refuseNulCharacters);
   app.use(idempotency(deps.prisma));
 
   // The API's own description, from the same route table: /openapi.json, rendered at /docs.

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isWellFormedApiKey } from '../api/auth/api-keys';
 import { APPLICATIONS_TASK_QUEUE } from '../shared';
+import { DATABASE_URL_PATTERN, type DatabaseProvider, databaseProvider } from './database-url';
 
 const optionalPath = z.string().min(1).optional();
 
@@ -12,9 +13,10 @@ const envSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // SQLite (file:) embedded, or PostgreSQL (postgresql://) for several API and worker processes.
     DATABASE_URL: z
       .string()
-      .regex(/^file:/, 'DATABASE_URL must be a SQLite URL such as file:./data/app.db')
+      .regex(DATABASE_URL_PATTERN, 'DATABASE_URL must be a SQLite URL such as file:./data/app.db or a PostgreSQL URL such as postgresql://user:password@host:5432/db')
       .default('file:./data/app.db'),
     DATA_DIR: z.string().min(1).default('data'),
 
@@ -65,7 +67,11 @@ const PAIRS = [
   ['BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_API_KEY'],
 ] as const;
 
-export type Config = z.infer<typeof envSchema> & { databaseFile: string };
+export type Config = z.infer<typeof envSchema> & {
+  databaseProvider: DatabaseProvider;
+  /** SQLite only: the database file's absolute path. */
+  databaseFile: string | null;
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -85,8 +91,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success || lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const databaseFile = path.resolve(parsed.data.DATABASE_URL.slice('file:'.length));
-  return { ...parsed.data, databaseFile };
+  const provider = databaseProvider(parsed.data.DATABASE_URL);
+  const databaseFile = provider === 'sqlite' ? path.resolve(parsed.data.DATABASE_URL.slice('file:'.length)) : null;
+  return { ...parsed.data, databaseProvider: provider, databaseFile };
 }
 
 /** For entry points: load the configuration or exit with a clear message. */

@@ -7,6 +7,7 @@ import { closeServer, listen } from '../api/server';
 import { createApp } from '../api/app';
 import { ensureAdmin } from '../api/use-cases/users';
 import type { Config } from './config';
+import { redactedDatabaseUrl } from './database-url';
 import { createPrismaClient } from './db';
 import type { Logger } from './logger';
 import { migrateDatabase } from './migrate';
@@ -95,7 +96,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
     `Temporal     ${temporalAddress}   namespace ${cfg.TEMPORAL_NAMESPACE}${devServer ? ' (embedded dev server)' : ''}`,
     devServer?.uiUrl ? `Temporal UI  ${devServer.uiUrl}` : null,
     `Worker       task queue ${cfg.TEMPORAL_TASK_QUEUE}`,
-    `Database     ${cfg.databaseFile}`,
+    `Database     ${cfg.databaseFile ?? redactedDatabaseUrl(cfg.DATABASE_URL)}`,
   ].filter((l): l is string => l !== null);
 
   let stopped: Promise<void> | null = null;

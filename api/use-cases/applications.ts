@@ -1,4 +1,5 @@
 import { inTransaction } from '../../infra/transaction';
+import { containsText } from '../../infra/db';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
@@ -246,7 +247,7 @@ export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<t
     ...(q.minFen !== undefined || q.maxFen !== undefined
       ? { requestedFen: { ...(q.minFen !== undefined ? { gte: BigInt(q.minFen) } : {}), ...(q.maxFen !== undefined ? { lte: BigInt(q.maxFen) } : {}) } }
       : {}),
-    ...(q.q ? { OR: [{ title: { contains: q.q } }, { unitName: { contains: q.q } }, { applicant: { displayName: { contains: q.q } } }] } : {}),
+    ...(q.q ? { OR: [{ title: containsText(deps.prisma, q.q) }, { unitName: containsText(deps.prisma, q.q) }, { applicant: { displayName: containsText(deps.prisma, q.q) } }] } : {}),
     ...(q.reviewerId ? { id: { in: (await deps.prisma.reviewAssignment.findMany({ where: { reviewerId: q.reviewerId }, select: { caseId: true } })).map((a) => a.caseId) } } : {}),
   };
   const op = q.order === 'asc' ? 'gt' : 'lt';

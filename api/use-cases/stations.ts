@@ -2,6 +2,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import { inTransaction } from '../../infra/transaction';
+import { containsText } from '../../infra/db';
 import {
   type Actor,
   STATION_STAGES,
@@ -195,14 +196,15 @@ export async function listStations(deps: AppDeps, actor: Actor, q: z.infer<typeo
     programmeId: q.programmeId,
     type: q.type,
     stage: q.stage,
-    ...(q.host ? { hostName: { contains: q.host } } : {}),
+    ...(q.host ? { hostName: containsText(deps.prisma, q.host) } : {}),
     ...(q.dueBefore || q.dueAfter ? { dueAt: { ...(q.dueBefore ? { lt: new Date(q.dueBefore) } : {}), ...(q.dueAfter ? { gte: new Date(q.dueAfter) } : {}) } } : {}),
     ...(actor.role === 'applicant' ? { hostId: actor.id } : {}),
   };
   const rows = await deps.prisma.station.findMany({
     where,
     include: { experts: true },
-    orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+    // Explicit: SQLite sorts NULLs first, PostgreSQL last; stations waiting on nothing go last.
+    orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
     take: q.limit + 1,
     ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
   });

@@ -8,6 +8,13 @@ describe('configuration', () => {
     expect(config.databaseFile).toMatch(/data\/app\.db$/);
   });
 
+  it('chooses PostgreSQL by a postgres URL alone', () => {
+    for (const url of ['postgresql://pf:secret@db.internal:5432/flow', 'postgres://pf@127.0.0.1/flow']) {
+      expect(loadConfig({ DATABASE_URL: url })).toMatchObject({ DATABASE_URL: url, databaseProvider: 'postgresql', databaseFile: null });
+    }
+    expect(loadConfig({ DATABASE_URL: 'file:./x.db' })).toMatchObject({ databaseProvider: 'sqlite' });
+  });
+
   it('names every bad variable at once', () => {
     let err: unknown;
     try {
