@@ -1,6 +1,7 @@
 // `npm run cluster`: the system as separate processes, the way it runs in production: PostgreSQL
 // (scripts/postgres.sh), the Temporal server on it (infra/temporal-server.ts), two worker processes
-// and two API processes over the same Temporal cluster and database, every port chosen free.
+// and two API processes over the same Temporal cluster and application database (PostgreSQL too),
+// every port chosen free.
 // Ctrl-C stops it: APIs, then workers (draining), then Temporal, then PostgreSQL.
 // `npm run test:cluster` starts the same topology from nothing and drives cases through it
 // (test/cluster). State lives in CLUSTER_DIR (default data/cluster-<time>); kept after a stop.
@@ -9,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { generateApiKey } from '../api/auth/api-keys';
+import { redactedDatabaseUrl } from '../infra/database-url';
 import { migrateDatabase } from '../infra/migrate';
 import { freePort } from '../infra/net';
 import { type TemporalServer, setupTemporalSchemas, startTemporalServer } from '../infra/temporal-server';
@@ -97,8 +99,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     );
     started.push(() => temporal.stop());
 
-    // The application's database (read model, ledger, audit): migrated once, before any API starts.
-    const databaseUrl = `file:${path.join(dir, 'app.db')}`;
+    // The application's database (read model, ledger, audit) on the same PostgreSQL server, migrated
+    // once before any API starts (each API applies pending migrations at start too: none are left).
+    // SQLite does not suit several processes: `prisma migrate deploy` at an API's start fails while
+    // another process has the file open.
+    await postgres('createdb', String(pgPort), 'programme_flow');
+    const databaseUrl = (await postgres('url', String(pgPort), 'programme_flow')).trim();
     await phase('app database', () => migrateDatabase(databaseUrl));
 
     const adminKey = generateApiKey().key;
@@ -120,8 +126,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     started.push(stopProcesses(apis));
 
     await phase('processes', async () => {
-      // APIs one after the other: each applies the migrations at start (nothing left to apply by
-      // then), and the first creates the administrator. Then the workers, together.
+      // APIs one after the other: the first creates the administrator, the others find it. Then
+      // the workers, together.
       for (let i = 1; i <= (opts.apis ?? 2); i++) await startApi(dir, `api-${i}`, env, apis);
       const results = await Promise.allSettled(
         Array.from({ length: opts.workers ?? 2 }, (_, i) => startWorker(dir, `worker-${i + 1}`, env, workers)),
@@ -134,7 +140,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       `Temporal     ${temporal.address}   namespace ${namespace}   metrics ${temporal.metricsUrl}`,
       ...apis.map((a) => `${a.name.padEnd(12)} ${a.url}   (pid ${a.child.pid})`),
       ...workers.map((w) => `${w.name.padEnd(12)} metrics ${w.metricsUrl}   (pid ${w.child.pid})`),
-      `App database ${databaseUrl}`,
+      `App database ${redactedDatabaseUrl(databaseUrl)}`,
       `Logs         ${dir}/*.log`,
     ];
     return {
