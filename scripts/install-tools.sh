@@ -112,7 +112,7 @@ install_server() {
   local dir="$tools/temporal-server/$TEMPORAL_SERVER_VERSION"
   if [ -x "$dir/temporal-server" ] && [ -x "$dir/temporal-sql-tool" ] && [ -d "$dir/schema/postgresql/v12" ] &&
     "$dir/temporal-server" --version >/dev/null 2>&1; then return 0; fi
-  command -v go >/dev/null 2>&1 || die "building the Temporal server needs Go 1.25+ (https://go.dev/dl or apt-get install golang)"
+  command -v go >/dev/null 2>&1 || die "building the Temporal server needs Go 1.25.14 or newer (https://go.dev/dl; Debian 12's golang is too old)"
   log "Temporal server $TEMPORAL_SERVER_VERSION and temporal-sql-tool built from the Go module proxy (takes minutes)"
   rm -rf "$dir"; mkdir -p "$dir/build"
   # Static binaries (no cgo), no local paths in them; never switch to a downloaded Go toolchain.
