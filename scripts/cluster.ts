@@ -107,7 +107,11 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const databaseUrl = (await postgres('url', String(pgPort), 'programme_flow')).trim();
     await phase('app database', () => migrateDatabase(databaseUrl));
 
-    const adminKey = generateApiKey().key;
+    // The first administrator's key, kept with the state so that a restart on the same directory
+    // (which finds the administrator) still prints a key that works.
+    const keyFile = path.join(dir, 'admin-api-key');
+    if (!fs.existsSync(keyFile)) fs.writeFileSync(keyFile, `${generateApiKey().key}\n`, { mode: 0o600 });
+    const adminKey = fs.readFileSync(keyFile, 'utf8').trim();
     const env: Record<string, string> = {
       LOG_LEVEL: opts.logLevel ?? 'info',
       DATABASE_URL: databaseUrl,
@@ -260,7 +264,7 @@ async function main() {
   const cluster = await startCluster({ dir, logLevel: process.env.LOG_LEVEL });
   console.log(`\nProgramme Flow cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s. Ctrl-C stops it.`);
   console.log(`  ${cluster.lines.join('\n  ')}`);
-  console.log(`  Admin API key (for this cluster): ${cluster.adminKey}\n`);
+  console.log(`  Admin API key: ${cluster.adminKey}   (also in ${path.join(cluster.dir, 'admin-api-key')})\n`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
