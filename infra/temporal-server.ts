@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
-import { freePort, freePortIn } from './net';
+import { freePortIn } from './net';
 import { PROJECT_ROOT, temporalCliPath, temporalServerPaths } from './tools';
 
 const run = promisify(execFile);
@@ -80,15 +80,39 @@ export interface TemporalServer {
  * answers, and registers the namespace unless it exists. Schemas must be set up first.
  */
 export async function startTemporalServer(opts: TemporalServerOptions): Promise<TemporalServer> {
-  const { server } = temporalServerPaths();
+  // A port found free can be taken before the server binds it (other processes pick ports too):
+  // the server then exits at once, and another set of ports is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+/** Ten ports, all below 32768: outside the range the kernel hands out for outgoing connections
+ * (32768-60999), and membership ports must fit the server's smallint column anyway. */
+async function choosePorts(): Promise<Record<string, number>> {
   const ports: Record<string, number> = {};
-  for (const name of ['FRONTEND', 'FRONTEND_HTTP', 'HISTORY', 'MATCHING', 'WORKER', 'METRICS']) {
-    ports[`TS_${name}_PORT`] = await freePort();
+  const names = ['FRONTEND', 'FRONTEND_HTTP', 'HISTORY', 'MATCHING', 'WORKER', 'METRICS',
+    'FRONTEND_MEMBERSHIP', 'HISTORY_MEMBERSHIP', 'MATCHING_MEMBERSHIP', 'WORKER_MEMBERSHIP'];
+  const taken = new Set<number>();
+  for (const name of names) {
+    let port: number;
+    do port = await freePortIn(20_000, 32_767);
+    while (taken.has(port));
+    taken.add(port);
+    ports[`TS_${name}_PORT`] = port;
   }
-  // Membership ports are kept in a smallint column: below 32768.
-  for (const name of ['FRONTEND', 'HISTORY', 'MATCHING', 'WORKER']) {
-    ports[`TS_${name}_MEMBERSHIP_PORT`] = await freePortIn(20_000, 32_767);
-  }
+  return ports;
+}
+
+async function startOnce(opts: TemporalServerOptions): Promise<TemporalServer> {
+  const { server } = temporalServerPaths();
+  const ports = await choosePorts();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
@@ -141,6 +165,10 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     });
   } catch (err) {
     await stop();
+    if (/address already in use/.test(tail(logFile, 200))) {
+      fs.appendFileSync(logFile, '\n[launcher] a port was taken before the server bound it: retrying on other ports\n');
+      throw new PortTakenError((err as Error).message);
+    }
     throw err;
   }
   return { address, metricsUrl: `http://127.0.0.1:${ports.TS_METRICS_PORT}/metrics`, process: child, logFile, stop };

@@ -137,6 +137,8 @@ test('cases run to their ends through both APIs while a worker and an API are ki
   const finance = [await user('finance'), await user('finance')];
   const reviewers: string[] = [];
   for (let i = 0; i < 5; i++) reviewers.push(await user('reviewer', ['new-energy']));
+  const applicants: string[] = [];
+  for (let i = 0; i < PERSONAS.length; i++) applicants.push(await user('applicant'));
 
   const now = Date.now();
   const programme = await api.must(officer, 'POST', '/programmes', {
@@ -145,7 +147,8 @@ test('cases run to their ends through both APIs while a worker and an API are ki
     kind: 'talent_fund',
     budgetFen: 9_700_000_000,
     opensAt: new Date(now - 60_000).toISOString(),
-    closesAt: new Date(now + 15_000).toISOString(),
+    // Every application is submitted well before the call closes, even on a loaded machine.
+    closesAt: new Date(now + 25_000).toISOString(),
     config: {
       timeScale: SCALE,
       tiers: Object.entries(TIERS).map(([code, amountFen]) => ({ code, amountFen })),
@@ -179,21 +182,22 @@ test('cases run to their ends through both APIs while a worker and an API are ki
     },
   });
 
-  const cases: Array<{ id: string; key: string; p: Persona; done: Set<string> }> = [];
-  for (const p of PERSONAS) {
-    const key = await user('applicant');
-    const draft = await api.must(key, 'POST', '/applications', {
-      programmeId: programme.id,
-      title: p.title,
-      summary: `${p.title}: a team with a host enterprise in Foshan.`,
-      field: 'new-energy',
-      requestedFen: TIERS[p.tier],
-      unitName: `Foshan ${p.title} Co., Ltd.`,
-      members: ['Li Na', 'Zhou Qiang'],
-    });
-    await api.must(key, 'POST', `/applications/${draft.id}/submit`);
-    cases.push({ id: draft.id, key, p, done: new Set() });
-  }
+  const cases: Array<{ id: string; key: string; p: Persona; done: Set<string> }> = await Promise.all(
+    PERSONAS.map(async (p, i) => {
+      const key = applicants[i]!;
+      const draft = await api.must(key, 'POST', '/applications', {
+        programmeId: programme.id,
+        title: p.title,
+        summary: `${p.title}: a team with a host enterprise in Foshan.`,
+        field: 'new-energy',
+        requestedFen: TIERS[p.tier],
+        unitName: `Foshan ${p.title} Co., Ltd.`,
+        members: ['Li Na', 'Zhou Qiang'],
+      });
+      await api.must(key, 'POST', `/applications/${draft.id}/submit`);
+      return { id: draft.id, key, p, done: new Set<string>() };
+    }),
+  );
 
   const once = async (c: (typeof cases)[number], step: string, act: () => Promise<{ status: number }>) => {
     if (c.done.has(step)) return;
