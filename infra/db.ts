@@ -34,11 +34,15 @@ export function isPostgres(prisma: PrismaClient): boolean {
 
 /**
  * A case-insensitive substring filter for free-text search. SQLite's LIKE ignores the case of
- * ASCII letters (Chinese has none); PostgreSQL's LIKE does not, so it gets ILIKE (mode insensitive,
- * which the SQLite client does not know: hence the cast).
+ * ASCII letters (Chinese has none); PostgreSQL's does not, so it gets ILIKE (mode insensitive,
+ * which the SQLite client does not know: hence the cast). Prisma passes LIKE's wildcards through:
+ * PostgreSQL's LIKE escapes with a backslash by default, so % and _ are escaped there; SQLite's
+ * LIKE has no escape character unless the SQL names one, which Prisma does not, so there a % or _
+ * in the text still matches any characters (more rows, never fewer).
  */
 export function containsText(prisma: PrismaClient, text: string): SqliteTypes.StringFilter {
-  return isPostgres(prisma) ? ({ contains: text, mode: 'insensitive' } as SqliteTypes.StringFilter) : { contains: text };
+  if (!isPostgres(prisma)) return { contains: text };
+  return { contains: text.replace(/[\\%_]/g, (c) => `\\${c}`), mode: 'insensitive' } as SqliteTypes.StringFilter;
 }
 
 // Compile-time proof that the cast above hides nothing: for every model and operation, whatever

@@ -11,6 +11,8 @@ import { PROJECT_ROOT } from '../../infra/tools';
 import { type PostgresCluster, postgresCluster, startPostgresCluster, testingOnPostgres } from '../helpers/postgres';
 
 const run = promisify(execFile);
+// Each check runs the Prisma CLI three times (a few seconds each, far more on a busy machine).
+jest.setTimeout(300_000);
 const script = (name: string) => path.join(PROJECT_ROOT, 'scripts', name);
 const folders = { sqlite: 'prisma/migrations', postgresql: 'prisma/migrations-postgres' } as const;
 
