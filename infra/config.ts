@@ -35,6 +35,11 @@ const envSchema = z
     WORKFLOW_BUNDLE_PATH: optionalPath,
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+    // The worker's Temporal SDK metrics in Prometheus format at http://<host:port>/metrics; off when unset.
+    TEMPORAL_METRICS_BIND: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'TEMPORAL_METRICS_BIND must be host:port, e.g. 0.0.0.0:9464')
+      .optional(),
 
     // Notifications: an SMTP server for email (none: no email is sent), the sender, and how often
     // the dispatcher looks for new notifications when idle.

@@ -26,3 +26,15 @@ export function timeSkippingServerPath(): string {
     'Run `bash scripts/install-tools.sh test-server` (needs Java 17 and Maven).',
   );
 }
+
+/** The Temporal server, its SQL schema tool and the schemas it ships (scripts/install-tools.sh server). */
+export function temporalServerPaths(): { server: string; sqlTool: string; schemaDir: string } {
+  const hint = 'Run `bash scripts/install-tools.sh server` (builds them with Go from the module proxy).';
+  const schemaDir = path.join(TOOLS_BIN, 'temporal-server-schema');
+  if (!fs.existsSync(path.join(schemaDir, 'postgresql'))) throw new Error(`${schemaDir} is missing. ${hint}`);
+  return {
+    server: requireExecutable(path.join(TOOLS_BIN, 'temporal-server'), hint),
+    sqlTool: requireExecutable(path.join(TOOLS_BIN, 'temporal-sql-tool'), hint),
+    schemaDir,
+  };
+}

