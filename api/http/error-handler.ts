@@ -17,10 +17,11 @@ function toAppError(err: unknown): AppError | null {
     if (isBusinessProblemCode(code)) return problems.business(code, err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return problems.notFound('case');
-  // Errors from express.json(): bad JSON, a body too large, an unsupported charset.
+  // Errors from express.json(): bad JSON, a body too large, an unsupported charset or encoding.
   const e = err as { type?: string; status?: number };
-  if (e?.type === 'entity.too.large') return problems.tooLarge();
+  if (e?.type === 'entity.too.large' || e?.status === 413) return problems.tooLarge();
   if (e?.type === 'entity.parse.failed') return problems.badRequest('The body is not valid JSON');
+  if (e?.status === 415) return problems.unsupportedMediaType();
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return problems.badRequest((err as Error).message);
   }
