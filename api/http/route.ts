@@ -54,8 +54,41 @@ export function defineRoute<
   return spec as AnyRoute;
 }
 
+/**
+ * Characters no field of this API takes: C0 and C1 controls but tab and line breaks (NUL among them),
+ * bidirectional overrides and isolates (U+202A-202E, U+2066-2069: they make text read otherwise than
+ * it is stored), the zero-width space, a byte-order mark, non-characters, and lone UTF-16 surrogates
+ * (not text at all; a JSON body can still spell them as \ud800). Emoji, CJK and joiners pass.
+ */
+const FORBIDDEN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B\u202A-\u202E\u2066-\u2069\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Every string in a request (keys too), with where it is, e.g. body.members.2. */
+function forbiddenText(value: unknown, where: string, found: Array<{ path: string; message: string }>): void {
+  if (typeof value === 'string') {
+    if (FORBIDDEN_TEXT.test(value)) found.push({ path: where, message: 'Control, invisible or bidirectional-override characters, or broken UTF-16, are not accepted' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => forbiddenText(v, `${where}.${i}`, found));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      forbiddenText(k, `${where}.${k}`, found);
+      forbiddenText(v, `${where}.${k}`, found);
+    }
+  }
+}
+
 function parse(schema: Schema | undefined, value: unknown, where: string): unknown {
-  if (!schema) return undefined;
+  const bad: Array<{ path: string; message: string }> = [];
+  forbiddenText(value, where, bad);
+  if (bad.length > 0) throw problems.validation(bad);
+  if (!schema) {
+    // A route that takes no query or body takes none: an unknown field is refused, as in a schema.
+    const fields = value && typeof value === 'object' ? Object.keys(value) : [];
+    if (where !== 'params' && fields.length > 0) throw problems.validation(fields.map((f) => ({ path: `${where}.${f}`, message: `This route takes no ${where}` })));
+    if (where === 'body' && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw problems.validation([{ path: 'body', message: 'This route takes no body' }]);
+    }
+    return undefined;
+  }
   const result = schema.safeParse(value);
   if (!result.success) {
     throw problems.validation(
