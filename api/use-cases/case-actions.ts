@@ -30,7 +30,7 @@ import {
 } from '../../shared';
 import type { AppDeps } from '../deps';
 import { problems } from '../http/problem';
-import { fen } from '../http/schemas';
+import { fen, isoDateTime } from '../http/schemas';
 import { loadVisible } from './applications';
 import { getConfigVersion } from './programmes';
 
@@ -151,7 +151,7 @@ export const CASE_ACTIONS: readonly CaseAction[] = [
     roles: ['officer'],
     target: 'case',
     update: scheduleAssessmentUpdate,
-    body: z.strictObject({ kind: z.enum(['defence', 'site_visit']), at: z.iso.datetime({ offset: true }), place: z.string().trim().min(1).max(300) }),
+    body: z.strictObject({ kind: z.enum(['defence', 'site_visit']), at: isoDateTime, place: z.string().trim().min(1).max(300) }),
     command: asIs,
   }),
   action({
