@@ -16,7 +16,7 @@ import type { ProgrammeConfig } from '../../shared/programme-config';
 import type { applicationWorkflow } from '../../workflows';
 import type { AppDeps } from '../deps';
 import { problems } from '../http/problem';
-import { fen, isoDateTime, queryInt } from '../http/schemas';
+import { fen, isoDateTime, queryInt, searchText } from '../http/schemas';
 import { auditRead, writeAudit } from './audit';
 
 const name = z.string().trim().min(1).max(200);
@@ -50,7 +50,7 @@ export const listApplicationsQuery = z
     minFen: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
     maxFen: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
     /** Free text over titles, host units and team leads' names. */
-    q: z.string().trim().min(1).max(100).optional(),
+    q: searchText(100).optional(),
     sort: z.enum(SORTS).default('createdAt'),
     order: z.enum(['asc', 'desc']).default('asc'),
     limit: queryInt(1, 200).default(50),

@@ -23,7 +23,7 @@ import { EXPERT_TITLES, type StationProgrammeConfig } from '../../shared/program
 import type { stationWorkflow } from '../../workflows';
 import type { AppDeps } from '../deps';
 import { problems } from '../http/problem';
-import { isoDateTime, queryInt } from '../http/schemas';
+import { isoDateTime, queryInt, searchText } from '../http/schemas';
 import { type CaseAction, type LoadedCase, action, asIs, childActions, empty, reason } from './case-actions';
 import { auditRead, writeAudit } from './audit';
 
@@ -75,7 +75,7 @@ export const newStationSchema = z.strictObject({
 export const listStationsQuery = z.strictObject({
   programmeId: z.uuid().optional(),
   type: z.string().max(40).optional(),
-  host: z.string().max(300).optional(),
+  host: searchText(300).optional(),
   stage: z.enum(STATION_STAGES).optional(),
   dueBefore: isoDateTime.optional(),
   dueAfter: isoDateTime.optional(),
