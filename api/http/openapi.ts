@@ -85,7 +85,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { title:
             ? { description: 'Done' }
             : route.produces
               ? { description: 'A file, streamed', content: Object.fromEntries(route.produces.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) }
-              : { description: 'Success', content: { 'application/json': { schema: {} } } },
+              : { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
         ...errorResponses(route),
       },
     };
@@ -102,18 +102,24 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { title:
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: pf_<key id>_<secret>' } },
       schemas: {
+        // Exactly what every error answer carries (api/http/problem.ts), so that a stray field or
+        // a non-problem error body breaks the document.
         Problem: {
           type: 'object',
-          required: ['type', 'title', 'status', 'code'],
+          additionalProperties: false,
+          required: ['type', 'title', 'status', 'code', 'detail'],
           properties: {
-            type: { type: 'string', description: 'urn:programme-flow:problem:<code>' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
+            type: { type: 'string', pattern: '^urn:programme-flow:problem:[A-Za-z]+$', description: 'urn:programme-flow:problem:<code>' },
+            title: { type: 'string', minLength: 1 },
+            status: { type: 'integer', minimum: 400, maximum: 599 },
             detail: { type: 'string' },
             instance: { type: 'string' },
-            code: { type: 'string', description: 'Stable, machine-readable' },
+            code: { type: 'string', pattern: '^[A-Za-z]+$', description: 'Stable, machine-readable' },
             requestId: { type: 'string' },
-            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            errors: {
+              type: 'array',
+              items: { type: 'object', additionalProperties: false, required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
+            },
           },
         },
       },
