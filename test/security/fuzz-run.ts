@@ -380,20 +380,20 @@ export function fuzzSuite(level: FuzzLevel): void {
     const negative = await runSchemathesis(sys, seeded, { label: 'invalid-watched', as: 'allowed-role', mode: 'negative', maxExamples: level.maxExamples, maxTime: level.maxTime, seed: level.seed, dir, watchDatabase: true });
     runs.push(negative);
 
-    const summary = { level: level.name, ...summarise(runs) };
+    const summary = { level: level.name, seed: level.seed, maxExamples: level.maxExamples, maxTimePerRun: level.maxTime, ...summarise(runs) };
     fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
     console.log(`fuzz (${level.name}): ${summary.requests} requests over ${summary.operationsHit} of ${summary.operations} operations ${JSON.stringify(summary.perRun)} ${JSON.stringify(summary.byStatus)}; reports in ${dir}`);
 
     for (const r of runs) {
       expect({ run: r.label, failures: r.failures }).toEqual({ run: r.label, failures: [] });
       expect({ run: r.label, exitCode: r.exitCode, tail: r.exitCode === 0 ? '' : r.output.slice(-3000) }).toEqual({ run: r.label, exitCode: 0, tail: '' });
-      expect(r.requests.length).toBeGreaterThan(r.operations.length);
+      expect(r.requests.length).toBeGreaterThan(0);
     }
     expect(summary.serverErrors).toEqual([]);
     expect(summary.operationsMissed).toEqual([]);
     expect(await writesByRejected(sys.db.prisma, runs.flatMap((r) => r.requests))).toEqual([]);
     const rejected = negative.requests.filter((r) => r.status >= 400);
-    expect(rejected.length).toBeGreaterThan(negative.operations.length);
+    expect(rejected.length).toBeGreaterThan(0);
     expect(rejected.filter((r) => r.changed?.length).map((r) => `${r.method} ${r.url} -> ${r.status} changed ${r.changed}`)).toEqual([]);
     expect(negative.lateWrites).toEqual([]);
     // The watch sees writes: every accepted creation in that run changed the database.
