@@ -45,6 +45,7 @@ function errorResponses(route: AnyRoute) {
     '400': problem('The request is not valid (ValidationFailed, BadRequest)'),
     '404': problem('No such resource, or one the caller may not see (NotFound)'),
     '429': problem('Too many requests from this caller (RateLimited)'),
+    '431': problem('The URL and headers together are over 16 kB (HeadersTooLarge)'),
     '500': problem('An error on our side (InternalError); quote the request id'),
     '503': problem('A dependency is unavailable (Unavailable)'),
   };
