@@ -63,6 +63,17 @@ describe('malformed, oversized and mistyped bodies', () => {
     await refused(asApplicant(`{"a":"${'y'.repeat(200 * 1024)}`), 413, 'PayloadTooLarge');
   });
 
+  it('answers a URL or headers over 16 kB, which Node refuses before Express, in the same format', async () => {
+    const before = await snapshotTables(sys.db.prisma);
+    const long = await fetch(`${sys.baseUrl}/applications?q=${'a'.repeat(20_000)}`, { headers: { authorization: `Bearer ${officer.key}` } });
+    expect(long.status).toBe(431);
+    expect(long.headers.get('content-type')).toBe('application/problem+json');
+    expect(await long.json()).toMatchObject({ status: 431, code: 'HeadersTooLarge', type: 'urn:programme-flow:problem:HeadersTooLarge' });
+    const header = await fetch(`${sys.baseUrl}/me`, { headers: { authorization: `Bearer ${officer.key}`, 'x-padding': 'p'.repeat(20_000) } });
+    expect(header.status).toBe(431);
+    expect(await snapshotTables(sys.db.prisma)).toEqual(before);
+  });
+
   it('refuses a body that is not application/json with 415', async () => {
     const json = JSON.stringify(draftBody(programmeId));
     await refused(asApplicant(json, { 'content-type': 'text/plain' }), 415, 'UnsupportedMediaType');
