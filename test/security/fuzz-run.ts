@@ -67,18 +67,26 @@ export async function seedForFuzz(sys: TestSystem): Promise<Seeded> {
     defence: { required: false },
     siteVisit: { required: false },
   });
-  const closing = await ok(sys, 'POST', '/programmes', keys.officer, programmeBody({ config, opensAt: new Date(Date.now() - DAY).toISOString(), closesAt: new Date(Date.now() + 4_000).toISOString() }));
-  const open = await ok(sys, 'POST', '/programmes', keys.officer, programmeBody());
-  const cases: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const d = await ok(sys, 'POST', '/applications', keys.applicant, draftBody(closing.id, { title: `Fuzz case ${i}` }));
-    await ok(sys, 'POST', `/applications/${d.id}/submit`, keys.applicant);
-    cases.push(d.id);
+  // Submitted before the call closes, a few seconds on: on a loaded machine that can be too short,
+  // so a longer call is tried then.
+  let closing!: { id: string };
+  let cases: string[] = [];
+  for (const window of [5_000, 20_000, 60_000]) {
+    closing = await ok(sys, 'POST', '/programmes', keys.officer, programmeBody({ config, opensAt: new Date(Date.now() - DAY).toISOString(), closesAt: new Date(Date.now() + window).toISOString() }));
+    cases = [];
+    for (let i = 0; i < 4; i++) {
+      const d = await ok(sys, 'POST', '/applications', keys.applicant, draftBody(closing.id, { title: `Fuzz case ${i}` }));
+      if ((await sys.call('POST', `/applications/${d.id}/submit`, { key: keys.applicant })).status !== 200) break;
+      cases.push(d.id);
+    }
+    if (cases.length === 4) break;
   }
+  if (cases.length !== 4) throw new Error('seeding: could not submit four cases before a call closed');
+  const open = await ok(sys, 'POST', '/programmes', keys.officer, programmeBody());
   const drafts: string[] = [];
   for (let i = 0; i < 2; i++) drafts.push((await ok(sys, 'POST', '/applications', keys.applicant, draftBody(open.id, { title: `Fuzz draft ${i}` }))).id);
   const stageOf = async (id: string) => (await ok(sys, 'GET', `/applications/${id}`, keys.officer)).stage as string;
-  for (const id of cases) await eventually(`formal review of ${id}`, async () => (await stageOf(id)) === 'formal_review', 60_000);
+  for (const id of cases) await eventually(`formal review of ${id}`, async () => (await stageOf(id)) === 'formal_review', 90_000);
 
   const [, inReview, returned, noticed] = cases as [string, string, string, string];
   await ok(sys, 'POST', `/applications/${returned}/formal-review`, keys.officer, { decision: 'return', reason: 'Add the host unit licence' });
