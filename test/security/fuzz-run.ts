@@ -2,7 +2,6 @@
 // test:chaos): seeds a running system with real data, runs schemathesis against its own OpenAPI
 // document over HTTP, and reads back what it did.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient } from '../../infra/db';
@@ -282,36 +281,6 @@ export async function runSchemathesis(sys: TestSystem, seeded: Seeded, o: FuzzRu
   const xml = fs.existsSync(junit) ? fs.readFileSync(junit, 'utf8') : '';
   const failures = [...xml.matchAll(/<testcase[^>]*name="([^"]*)"[^>]*>\s*<(failure|error)[^>]*message="([^"]*)"/g)].map((m) => `${m[1]}: ${m[3]}`);
   return { label: o.label, exitCode: output.code, requests, lateWrites, operations: operationsOf(doc).map((x) => `${x.method.toUpperCase()} ${x.path}`), failures, output: output.text };
-}
-
-/**
- * Every table's row count and a hash of its rows, from SQLite itself. The idempotency records are
- * left out: keeping a rejected request's answer for its key is what they are for.
- */
-export async function snapshotTables(prisma: PrismaClient): Promise<Record<string, string>> {
-  const tables = await prisma.$queryRawUnsafe<Array<{ name: string }>>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_prisma%' ORDER BY name",
-  );
-  const out: Record<string, string> = {};
-  for (const { name } of tables) {
-    if (name === 'idempotency_records' || name === 'IdempotencyRecord') continue;
-    const rows = await prisma.$queryRawUnsafe<unknown[]>(`SELECT * FROM "${name}" ORDER BY rowid`);
-    const hash = createHash('sha256').update(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).digest('hex');
-    out[name] = `${rows.length} rows ${hash.slice(0, 16)}`;
-  }
-  return out;
-}
-
-/** Waits until two snapshots a moment apart agree: the workflows have finished what the fuzzer set off. */
-export async function quiescent(prisma: PrismaClient): Promise<Record<string, string>> {
-  let last = await snapshotTables(prisma);
-  for (let i = 0; i < 60; i++) {
-    await new Promise((r) => setTimeout(r, 1_000));
-    const now = await snapshotTables(prisma);
-    if (JSON.stringify(now) === JSON.stringify(last)) return now;
-    last = now;
-  }
-  throw new Error('the database did not settle after the fuzz run');
 }
 
 /** Audit entries written under the request id of a request that was answered 4xx or 5xx. */

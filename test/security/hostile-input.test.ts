@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { draftBody, programmeBody } from '../helpers/fixtures';
 import { type ApiResponse, type TestSystem, startSystem } from '../helpers/system';
-import { snapshotTables } from './fuzz-run';
+import { snapshotTables } from '../helpers/db';
 
 let sys: TestSystem;
 let officer: { id: string; key: string };
