@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyRoute } from './route';
+import { ALLOWED_TEXT_PATTERN } from './text';
 
 // The OpenAPI 3.1 document, built from the same route table and zod schemas that authenticate and
 // validate requests: a route cannot exist without being documented. OpenAPI 3.1 schemas are JSON
@@ -9,7 +10,19 @@ const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  return withTextRule(rest) as Record<string, unknown>;
+}
+
+/**
+ * Every free string (no pattern, format or enum of its own) gets the pattern the route layer
+ * enforces on all text: no control, invisible or bidirectional-override characters.
+ */
+function withTextRule(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withTextRule);
+  if (!node || typeof node !== 'object') return node;
+  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withTextRule(v)])) as Record<string, unknown>;
+  const free = out.type === 'string' && !('pattern' in out) && !('format' in out) && !('enum' in out) && !('const' in out) && !('allOf' in out);
+  return free ? { ...out, pattern: ALLOWED_TEXT_PATTERN } : out;
 }
 
 function toOpenApiPath(path: string): string {

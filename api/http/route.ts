@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps';
 import { FileResponse } from './file-response';
 import { keepAnswer } from './idempotency';
 import { problems } from './problem';
+import { FORBIDDEN_TEXT } from './text';
 
 type Schema = z.ZodType;
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -53,14 +54,6 @@ export function defineRoute<
 >(spec: RouteSpec<P, Q, B, A, R>): AnyRoute {
   return spec as AnyRoute;
 }
-
-/**
- * Characters no field of this API takes: C0 and C1 controls but tab and line breaks (NUL among them),
- * bidirectional overrides and isolates (U+202A-202E, U+2066-2069: they make text read otherwise than
- * it is stored), the zero-width space, a byte-order mark, non-characters, and lone UTF-16 surrogates
- * (not text at all; a JSON body can still spell them as \ud800). Emoji, CJK and joiners pass.
- */
-const FORBIDDEN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B\u202A-\u202E\u2066-\u2069\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Every string in a request (keys too), with where it is, e.g. body.members.2. */
 function forbiddenText(value: unknown, where: string, found: Array<{ path: string; message: string }>): void {
