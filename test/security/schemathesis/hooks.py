@@ -89,6 +89,13 @@ def after_call(context, case, response):
         "status": response.status_code,
         "mode": getattr(mode, "value", None),
     }
+    if response.status_code >= 400:
+        try:
+            problem = json.loads(response.content)
+            entry["code"] = problem.get("code")
+            entry["why"] = (problem.get("errors") or [{}])[0].get("message") or problem.get("detail")
+        except ValueError:
+            entry["code"] = None
     before = getattr(_state, "before", None) if _db_path else None
     if before is not None:
         after = _snapshot()
