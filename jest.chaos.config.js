@@ -1,10 +1,16 @@
-/** @type {import('jest').Config} */
-// `npm run test:chaos`: the long, on-demand runs (the fuzzer at length, crash and kill tests), with
-// the same global setup as the suite. Their files end in .chaos.ts so that `jest` alone skips them.
-const base = require('./jest.config');
-
+/**
+ * `npm run test:chaos`: the long, heavy reliability tests (`*.chaos.ts`), at full size. Same set-up
+ * as jest.config.js; `npm test` runs bounded versions of the same tests.
+ * @type {import('jest').Config}
+ */
 module.exports = {
-  ...base,
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
   testMatch: ['**/*.chaos.ts'],
-  testTimeout: 60 * 60_000,
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
+  maxWorkers: 2,
+  testTimeout: 900_000,
 };

@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import cors from 'cors';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
-import { idempotency } from './http/idempotency';
+import { refuseNulCharacters } from './http/no-nul';
 import { rateLimit } from './http/rate-limit';
 import { buildOpenApiDocument } from './http/openapi';
 import type { AppDeps } from './deps';
@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(cors({ origin: deps.corsOrigins ?? [], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
   app.use(rateLimit(deps.rateLimitPerMinute ?? 6_000));
   app.use(express.json({ limit: '100kb', strict: true }));
-  app.use(idempotency(deps.prisma));
+  app.use(refuseNulCharacters);
 
   // The API's own description, from the same route table: /openapi.json, rendered at /docs.
   const document = buildOpenApiDocument(routes, { title: 'Programme Flow API', version: '1' });

@@ -2,6 +2,12 @@ import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/db';
 import type { Logger } from '../infra/logger';
 
+/** The ids a request's actions carry: its request id (audit) and the Temporal update id (idempotency). */
+export interface RequestIds {
+  requestId: string;
+  updateId: string;
+}
+
 /** What the API's use cases need; built once per process by the entry point. */
 export interface AppDeps {
   prisma: PrismaClient;
@@ -11,4 +17,8 @@ export interface AppDeps {
   /** Browser origins allowed by CORS; none when absent. */
   corsOrigins?: string[];
   rateLimitPerMinute?: number;
+  /** How long an unfinished idempotent request holds its key before a retry may take it over. */
+  idempotencyLeaseMs?: number;
+  /** The key of the keyed hash kept of identity numbers (infra/pii.ts). */
+  piiHashKey: string;
 }

@@ -6,6 +6,7 @@ import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { migrateDatabase } from '../infra/migrate';
+import { piiHashKey } from '../infra/pii';
 import { connectClient } from '../infra/temporal';
 import { createApp } from './app';
 import { AppError, PROBLEM_CONTENT_TYPE, problems } from './http/problem';
@@ -36,6 +37,11 @@ export function listen(app: Express, host: string, port: number): Promise<http.S
   return new Promise((resolve, reject) => {
     const server = http.createServer(app);
     server.on('clientError', answerUnparsable);
+    // Idle keep-alive connections are left for the client (or proxy) to close: with Node's default
+    // of 5 s the server could close one just as a client sent a request on it, which the client
+    // sees as "other side closed" — it happened under load in test/reliability.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     server.once('error', reject);
     server.listen(port, host, () => resolve(server));
   });
@@ -57,7 +63,7 @@ async function main() {
     await ensureAdmin(prisma, { email: config.BOOTSTRAP_ADMIN_EMAIL, apiKey: config.BOOTSTRAP_ADMIN_API_KEY });
   }
   const temporal = await connectClient(config);
-  const app = createApp({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, corsOrigins: config.CORS_ORIGINS, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE });
+  const app = createApp({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, corsOrigins: config.CORS_ORIGINS, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(config), idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS });
   const server = await listen(app, config.HOST, config.PORT);
   logger.info(`API listening on http://${config.HOST}:${config.PORT}`);
 

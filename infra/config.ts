@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isWellFormedApiKey } from '../api/auth/api-keys';
 import { APPLICATIONS_TASK_QUEUE } from '../shared';
+import { DATABASE_URL_PATTERN, type DatabaseProvider, databaseProvider } from './database-url';
 
 const optionalPath = z.string().min(1).optional();
 
@@ -12,9 +13,10 @@ const envSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // SQLite (file:) embedded, or PostgreSQL (postgresql://) for several API and worker processes.
     DATABASE_URL: z
       .string()
-      .regex(/^file:/, 'DATABASE_URL must be a SQLite URL such as file:./data/app.db')
+      .regex(DATABASE_URL_PATTERN, 'DATABASE_URL must be a SQLite URL such as file:./data/app.db or a PostgreSQL URL such as postgresql://user:password@host:5432/db')
       .default('file:./data/app.db'),
     DATA_DIR: z.string().min(1).default('data'),
 
@@ -28,6 +30,9 @@ const envSchema = z
     TEMPORAL_TLS_CA_PATH: optionalPath,
     TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
     TEMPORAL_CLI_PATH: optionalPath,
+    // A workflow bundle built ahead by `npm run build:workflows`; without it the worker bundles
+    // workflows/ itself at start (some seconds of CPU on every start).
+    WORKFLOW_BUNDLE_PATH: optionalPath,
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
 
@@ -45,6 +50,8 @@ const envSchema = z
       .default([]),
     // Requests per minute per caller (API key, or address for public routes).
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6_000),
+    // An idempotent request that never finished (its API process died) frees its key after this.
+    IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
 
     // First administrator, created at start-up when no administrator exists yet.
     BOOTSTRAP_ADMIN_EMAIL: z.string().email().optional(),
@@ -52,6 +59,10 @@ const envSchema = z
       .string()
       .refine(isWellFormedApiKey, 'must look like pf_<16 hex>_<43 base64url chars>; `npm run admin:create` prints one')
       .optional(),
+
+    // The server-side key of the keyed hash (HMAC-SHA256) kept of objection filers' identity
+    // numbers. Required in production; elsewhere generated once and kept under DATA_DIR.
+    PII_HASH_KEY: z.string().min(32, 'must be at least 32 characters, e.g. `openssl rand -base64 32`').optional(),
   });
 
 /** Variables that only make sense together; checked on the raw environment so that every problem is named at once. */
@@ -60,7 +71,11 @@ const PAIRS = [
   ['BOOTSTRAP_ADMIN_EMAIL', 'BOOTSTRAP_ADMIN_API_KEY'],
 ] as const;
 
-export type Config = z.infer<typeof envSchema> & { databaseFile: string };
+export type Config = z.infer<typeof envSchema> & {
+  databaseProvider: DatabaseProvider;
+  /** SQLite only: the database file's absolute path. */
+  databaseFile: string | null;
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -77,11 +92,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   for (const [a, b] of PAIRS) {
     if (Boolean(env[a]) !== Boolean(env[b])) lines.push(`  ${a}, ${b}: set both or neither`);
   }
+  // A key generated into the data directory is fine on one machine, not for a deployment.
+  if (env.NODE_ENV === 'production' && !env.PII_HASH_KEY) lines.push('  PII_HASH_KEY: required in production');
   if (!parsed.success || lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  const databaseFile = path.resolve(parsed.data.DATABASE_URL.slice('file:'.length));
-  return { ...parsed.data, databaseFile };
+  const provider = databaseProvider(parsed.data.DATABASE_URL);
+  const databaseFile = provider === 'sqlite' ? path.resolve(parsed.data.DATABASE_URL.slice('file:'.length)) : null;
+  return { ...parsed.data, databaseProvider: provider, databaseFile };
 }
 
 /** For entry points: load the configuration or exit with a clear message. */

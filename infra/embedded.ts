@@ -7,9 +7,11 @@ import { closeServer, listen } from '../api/server';
 import { createApp } from '../api/app';
 import { ensureAdmin } from '../api/use-cases/users';
 import type { Config } from './config';
+import { redactedDatabaseUrl } from './database-url';
 import { createPrismaClient } from './db';
 import type { Logger } from './logger';
 import { migrateDatabase } from './migrate';
+import { piiHashKey } from './pii';
 import { connectClient, connectWorker } from './temporal';
 import { type DevServer, startDevServer } from './temporal-dev-server';
 import { temporalCliPath } from './tools';
@@ -20,6 +22,8 @@ export interface EmbeddedSystem {
   temporalAddress: string;
   uiUrl: string | null;
   adminKey: string | null;
+  /** Where a new administrator's key was saved, when one was created. */
+  adminKeyFile: string | null;
   lines: string[];
   /** Resolves if the worker stops by itself (a failure); stop() resolves it too. */
   workerDone: Promise<void>;
@@ -67,10 +71,11 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
   await migrateDatabase(cfg.DATABASE_URL);
   const prisma = createPrismaClient(cfg.DATABASE_URL);
   const admin = await ensureAdmin(prisma, { email: cfg.BOOTSTRAP_ADMIN_EMAIL, apiKey: cfg.BOOTSTRAP_ADMIN_API_KEY });
-  if (admin.apiKey) {
-    const keyFile = path.join(dataDir, 'admin-api-key');
+  const keyFile = admin.apiKey ? path.join(dataDir, 'admin-api-key') : null;
+  if (admin.apiKey && keyFile) {
     fs.writeFileSync(keyFile, `${admin.apiKey}\n`, { mode: 0o600 });
-    logger.info(`Created administrator ${admin.email}; API key saved to ${keyFile} (shown once): ${admin.apiKey}`);
+    // The key itself is never logged: logs travel further than the terminal. npm start prints it once.
+    logger.info(`Created administrator ${admin.email}; API key saved to ${keyFile}`);
   }
 
   const workerConnection = await connectWorker(cfg);
@@ -85,7 +90,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
 
   const temporal = await connectClient(cfg);
   await ensureDispatcher(temporal, cfg.TEMPORAL_TASK_QUEUE, cfg.NOTIFY_IDLE_MS);
-  const app = createApp({ prisma, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger, corsOrigins: cfg.CORS_ORIGINS, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE });
+  const app = createApp({ prisma, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger, corsOrigins: cfg.CORS_ORIGINS, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(cfg), idempotencyLeaseMs: cfg.IDEMPOTENCY_LEASE_MS });
   const server: http.Server = await listen(app, cfg.HOST, cfg.PORT);
   const { port } = server.address() as { port: number };
   const apiUrl = `http://${cfg.HOST}:${port}`;
@@ -95,7 +100,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
     `Temporal     ${temporalAddress}   namespace ${cfg.TEMPORAL_NAMESPACE}${devServer ? ' (embedded dev server)' : ''}`,
     devServer?.uiUrl ? `Temporal UI  ${devServer.uiUrl}` : null,
     `Worker       task queue ${cfg.TEMPORAL_TASK_QUEUE}`,
-    `Database     ${cfg.databaseFile}`,
+    `Database     ${cfg.databaseFile ?? redactedDatabaseUrl(cfg.DATABASE_URL)}`,
   ].filter((l): l is string => l !== null);
 
   let stopped: Promise<void> | null = null;
@@ -112,5 +117,5 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       logger.info('stopped');
     })());
 
-  return { apiUrl, temporalAddress, uiUrl: devServer?.uiUrl ?? null, adminKey: admin.apiKey ?? null, lines, workerDone, stop };
+  return { apiUrl, temporalAddress, uiUrl: devServer?.uiUrl ?? null, adminKey: admin.apiKey ?? null, adminKeyFile: keyFile, lines, workerDone, stop };
 }

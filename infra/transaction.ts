@@ -14,7 +14,13 @@ export function isRetryableConflict(err: unknown): boolean {
   return /SQLITE_BUSY|database is locked/.test(err.message);
 }
 
-/** Runs an interactive transaction, again after a short random pause when it lost a write race. */
+/**
+ * Runs an interactive transaction, again after a short random pause when it lost a race.
+ * Serializable on both databases: SQLite's transactions are serializable anyway; PostgreSQL's
+ * default (READ COMMITTED) would let two transactions that read, then write on what they read
+ * (two payments checking one commitment, an idempotency key looked up then inserted) both
+ * succeed, where Serializable fails one (40001, P2034), which is then run again.
+ */
 export async function inTransaction<T>(
   prisma: PrismaClient,
   fn: (tx: Prisma.TransactionClient) => Promise<T>,
@@ -22,7 +28,7 @@ export async function inTransaction<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(fn);
+      return await prisma.$transaction(fn, { isolationLevel: Prisma.TransactionIsolationLevel.Serializable });
     } catch (err) {
       if (attempt >= attempts || !isRetryableConflict(err)) throw err;
       const pause = Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random());

@@ -12,6 +12,7 @@ async function main() {
   Runtime.install({ shutdownSignals: [] });
   const system = await startEmbedded(config, logger);
   console.log(`\nProgramme Flow is running. Ctrl-C stops it.\n  ${system.lines.join('\n  ')}\n`);
+  if (system.adminKey) console.log(`Administrator API key (shown once here; also in ${system.adminKeyFile}):\n  ${system.adminKey}\n`);
 
   const stop = async (signal: string) => {
     logger.info({ signal }, 'signal received');

@@ -1,11 +1,16 @@
 // `npm run worker`: the worker as its own process, against TEMPORAL_ADDRESS.
+import type { WorkerOptions } from '@temporalio/worker';
 import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
 import { createLogger } from '../infra/logger';
 import { connectClient, connectWorker } from '../infra/temporal';
 import { createWorker, ensureDispatcher } from './worker';
 
-async function main() {
+/**
+ * Runs a worker process until SIGINT/SIGTERM. `interceptors` is for processes that wrap the real
+ * worker (the fault-injection worker of the chaos tests); production passes none.
+ */
+export async function runWorkerProcess(opts: { interceptors?: WorkerOptions['interceptors'] } = {}): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   const prisma = createPrismaClient(config.DATABASE_URL);
@@ -16,6 +21,8 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
     notify: { smtpUrl: config.SMTP_URL, from: config.SMTP_FROM },
+    workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
+    interceptors: opts.interceptors,
   });
   const client = await connectClient(config);
   await ensureDispatcher(client, config.TEMPORAL_TASK_QUEUE, config.NOTIFY_IDLE_MS);
@@ -28,7 +35,9 @@ async function main() {
   logger.info('worker stopped');
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  runWorkerProcess().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -13,6 +13,7 @@ export interface WorkerDeps {
   notify?: NotifyConfig;
   /** A prebuilt workflow bundle (tests build one for all files); otherwise the source is bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  interceptors?: WorkerOptions['interceptors'];
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -21,6 +22,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     activities: createActivities({ prisma: deps.prisma, notify: deps.notify }),
+    interceptors: deps.interceptors,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -1,9 +1,11 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
+import { Prisma } from '../../generated/prisma/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isBusinessProblemCode } from '../../shared';
 import type { PrismaClient } from '../../infra/db';
 import type { Logger } from '../../infra/logger';
+import { isRetryableConflict } from '../../infra/transaction';
 import { keepAnswer } from './idempotency';
 import type { AnyRoute } from './route';
 import { AppError, PROBLEM_CONTENT_TYPE, problems } from './problem';
@@ -17,6 +19,7 @@ function toAppError(err: unknown): AppError | null {
     if (isBusinessProblemCode(code)) return problems.business(code, err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return problems.notFound('case');
+  if (isUnavailable(err)) return problems.unavailable('A service the API depends on is not answering; retry the request (with the same Idempotency-Key)');
   // Errors from express.json(): bad JSON, a body too large, an unsupported charset or encoding.
   const e = err as { type?: string; status?: number };
   if (e?.type === 'entity.too.large' || e?.status === 413) return problems.tooLarge();
@@ -26,6 +29,24 @@ function toAppError(err: unknown): AppError | null {
     return problems.badRequest((err as Error).message);
   }
   return null;
+}
+
+// gRPC codes a retry can cure: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED.
+const TRANSIENT_GRPC = new Set([14, 4, 8, 10]);
+// Prisma: timed out, cannot reach or lost the server, connection pool exhausted.
+const TRANSIENT_PRISMA = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+
+/**
+ * Whether a request failed because Temporal or the database was down, busy or too slow to answer:
+ * nothing was decided, so the caller is told to retry (503) rather than that we broke (500).
+ */
+function isUnavailable(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : null;
+  if (grpc) return TRANSIENT_GRPC.has(grpc.code);
+  if (err instanceof Prisma.PrismaClientKnownRequestError) return TRANSIENT_PRISMA.has(err.code) || isRetryableConflict(err);
+  if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  return false;
 }
 
 export function errorHandler(logger: Logger, prisma: PrismaClient): ErrorRequestHandler {
@@ -48,6 +69,7 @@ export function errorHandler(logger: Logger, prisma: PrismaClient): ErrorRequest
         };
     const text = JSON.stringify(problem);
     await keepAnswer(prisma, res.locals, problem.status, text).catch((e: unknown) => logger.error({ err: e }, 'could not keep an idempotent answer'));
+    if (problem.status === 503) res.setHeader('retry-after', '1');
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(text);
   };
 }

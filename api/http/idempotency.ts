@@ -12,8 +12,13 @@ const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
  * request again gets that answer back (Idempotent-Replayed: true) and changes nothing. The same key
  * with another body is refused (422), and so is a key whose first request is still running (409).
  * Keys are scoped to the caller's API key.
+ *
+ * A first request that never finished (its API process crashed, or lost the database mid-answer)
+ * would block its key for ever; after `leaseMs` a retry takes the record over and runs again.
+ * Running again acts once: workflow actions carry an update id derived from the key, so Temporal
+ * answers a repeated update with the first one's outcome.
  */
-export function idempotency(prisma: PrismaClient): RequestHandler {
+export function idempotency(prisma: PrismaClient, leaseMs = 60_000): RequestHandler {
   return async (req, res, next) => {
     const key = req.header('idempotency-key');
     if (req.method !== 'POST' || key === undefined) return next();
@@ -30,8 +35,12 @@ export function idempotency(prisma: PrismaClient): RequestHandler {
         if (first.requestHash !== requestHash) {
           throw new AppError(422, 'IdempotencyKeyReused', 'The Idempotency-Key was used for another request', 'Use a new key for a different request');
         }
-        if (first.status === null) {
+        if (first.status === null && !(await takeOverStale(prisma, scope, key, leaseMs))) {
           throw new AppError(409, 'IdempotencyKeyInProgress', 'The first request with this Idempotency-Key is still running', 'Retry shortly');
+        }
+        if (first.status === null) {
+          res.locals.idempotency = { scope, key };
+          return next();
         }
         res.status(first.status).setHeader('idempotent-replayed', 'true');
         res.type(first.status >= 400 ? PROBLEM_CONTENT_TYPE : 'application/json').send(first.body ?? '');
@@ -43,6 +52,22 @@ export function idempotency(prisma: PrismaClient): RequestHandler {
       next(err);
     }
   };
+}
+
+/** Claims an in-flight record older than the lease; true for exactly one of several racing retries. */
+async function takeOverStale(prisma: PrismaClient, scope: string, key: string, leaseMs: number): Promise<boolean> {
+  const now = new Date();
+  const { count } = await prisma.idempotencyRecord.updateMany({
+    where: { scope, key, status: null, createdAt: { lt: new Date(now.getTime() - leaseMs) } },
+    data: { createdAt: now },
+  });
+  return count === 1;
+}
+
+/** A stable id for the operation an Idempotency-Key names (the same for every retry), if any. */
+export function idempotentUpdateId(locals: Record<string, unknown>): string | undefined {
+  const id = locals.idempotency as { scope: string; key: string } | undefined;
+  return id && `idempotent-${createHash('sha256').update(`${id.scope}\n${id.key}`).digest('hex').slice(0, 40)}`;
 }
 
 /**

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Actor, Role } from '../../shared';
-import { authenticate } from '../auth/authenticate';
+import { createAuthenticator } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
 import { FileResponse } from './file-response';
-import { keepAnswer } from './idempotency';
+import { idempotency, idempotentUpdateId, keepAnswer } from './idempotency';
 import { problems } from './problem';
 import { FORBIDDEN_TEXT } from './text';
 
@@ -17,6 +18,12 @@ export interface RouteContext<P, Q, B, A> {
   body: B;
   actor: A;
   requestId: string;
+  /**
+   * The Temporal update id for an action this request takes: derived from the Idempotency-Key when
+   * the caller sent one, so that a retry after a lost answer (or a crashed API) gets the first
+   * update's outcome from Temporal instead of acting twice; otherwise unique to this request.
+   */
+  updateId: string;
   deps: AppDeps;
 }
 
@@ -39,6 +46,11 @@ export interface RouteSpec<P extends Schema | undefined, Q extends Schema | unde
   status?: number;
   /** Media types of a file answer (a FileResponse) instead of JSON. */
   produces?: readonly string[];
+  /**
+   * Fields of the answer shown once and never stored: an idempotent replay answers them as null
+   * (a new API key, say, exists only in the first answer; only its hash is kept).
+   */
+  shownOnce?: readonly string[];
   handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>, A extends 'public' ? null : Actor>) => Promise<R>;
 }
 
@@ -96,15 +108,31 @@ function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
 }
 
+/**
+ * Mounts each route as three steps: authentication and the role check, then Idempotency-Key
+ * handling, then the handler. Authenticating first means a refused caller writes nothing, not even
+ * an idempotency record under a key id it only claimed (which could otherwise block or answer the
+ * key's real owner's retries).
+ */
 export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: AppDeps): void {
+  const authenticate = createAuthenticator(deps.prisma);
+  const idempotent = idempotency(deps.prisma, deps.idempotencyLeaseMs);
   for (const route of routes) {
-    router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+    const authorise = async (req: Request, res: Response, next: NextFunction) => {
       try {
-        let actor: Actor | null = null;
         if (route.auth !== 'public') {
-          actor = await authenticate(deps.prisma, req.headers.authorization);
+          const actor = await authenticate(req.headers.authorization);
           if (!route.auth.includes(actor.role)) throw problems.forbidden();
+          res.locals.actor = actor;
         }
+        next();
+      } catch (err) {
+        next(err);
+      }
+    };
+    router[route.method](route.path, authorise, idempotent, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const actor = (res.locals.actor as Actor | undefined) ?? null;
         if (route.body && !req.is('application/json')) throw problems.unsupportedMediaType();
         const ctx: RouteContext<unknown, unknown, unknown, Actor | null> = {
           params: parse(route.params, req.params, 'params'),
@@ -112,6 +140,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
           body: parse(route.body, req.body, 'body'),
           actor,
           requestId: String(req.id),
+          updateId: idempotentUpdateId(res.locals) ?? `request-${String(req.id)}-${randomUUID()}`,
           deps,
         };
         const result = await route.handler(ctx as never);
@@ -123,7 +152,8 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
         }
         const status = result === undefined ? 204 : (route.status ?? 200);
         const text = result === undefined ? '' : toJson(result);
-        await keepAnswer(deps.prisma, res.locals, status, text);
+        const kept = route.shownOnce && result ? toJson({ ...result, ...Object.fromEntries(route.shownOnce.map((f) => [f, null])) }) : text;
+        await keepAnswer(deps.prisma, res.locals, status, kept);
         if (status === 204) res.status(204).end();
         else res.status(status).type('application/json').send(text);
       } catch (err) {

@@ -41,11 +41,3 @@ export const pageQuery = {
   cursor: z.uuid().optional(),
 };
 
-/**
- * Free text matched with `contains`, which SQLite runs as LIKE without an escape character: % and _
- * would be wildcards there (a search for "%" matched every row), so they are refused rather than
- * silently widening the search.
- */
-export function searchText(max: number) {
-  return z.string().trim().min(1).max(max).regex(/^[^%_]*$/, 'Free text cannot contain % or _');
-}

@@ -69,7 +69,7 @@ export const applicationRoutes = [
     summary: 'Submit a draft: starts its workflow and returns the new stage',
     auth: ['applicant'],
     params: idParams,
-    handler: ({ deps, actor, params, requestId }) => submit(deps, actor, params.id, requestId),
+    handler: ({ deps, actor, params, requestId, updateId }) => submit(deps, actor, params.id, { requestId, updateId }),
   }),
   defineRoute({
     method: 'post',
@@ -77,7 +77,7 @@ export const applicationRoutes = [
     summary: 'Resubmit an application returned for revision, as edited',
     auth: ['applicant'],
     params: idParams,
-    handler: ({ deps, actor, params, requestId }) => resubmit(deps, actor, params.id, requestId),
+    handler: ({ deps, actor, params, requestId, updateId }) => resubmit(deps, actor, params.id, { requestId, updateId }),
   }),
   ...caseActionRoutes('/applications', CASE_ACTIONS, loadApplicationCase),
   defineRoute({
@@ -117,6 +117,6 @@ export const applicationRoutes = [
     params: idParams,
     body: objectionSchema,
     status: 202,
-    handler: ({ deps, params, body, requestId }) => fileObjection(deps, params.id, body, requestId),
+    handler: ({ deps, params, body, requestId, updateId }) => fileObjection(deps, params.id, body, { requestId, updateId }),
   }),
 ];

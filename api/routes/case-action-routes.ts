@@ -18,8 +18,8 @@ export function caseActionRoutes(
       auth: a.roles,
       params: z.strictObject({ id: z.uuid(), ...(a.params ?? {}) }),
       body: a.body,
-      handler: async ({ deps, actor, params, body, requestId }) =>
-        runCaseAction(deps, actor, a, await load(deps, actor, params.id), params as Record<string, string> & { id: string }, body, requestId),
+      handler: async ({ deps, actor, params, body, requestId, updateId }) =>
+        runCaseAction(deps, actor, a, await load(deps, actor, params.id), params as Record<string, string> & { id: string }, body, { requestId, updateId }),
     }),
   );
 }

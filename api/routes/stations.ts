@@ -34,7 +34,7 @@ export const stationRoutes = [
     summary: 'An expert and their commitments across stations',
     auth: ['applicant', 'officer', 'admin'],
     params: idParams,
-    handler: ({ deps, params }) => getExpert(deps, params.id),
+    handler: ({ deps, actor, params }) => getExpert(deps, actor, params.id),
   }),
   defineRoute({
     method: 'post',
@@ -83,7 +83,7 @@ export const stationRoutes = [
     summary: 'Submit a station application: starts its workflow and returns its stage',
     auth: ['applicant'],
     params: idParams,
-    handler: ({ deps, actor, params, requestId }) => submitStation(deps, actor, params.id, requestId),
+    handler: ({ deps, actor, params, requestId, updateId }) => submitStation(deps, actor, params.id, { requestId, updateId }),
   }),
   ...caseActionRoutes('/stations', STATION_ACTIONS, loadStationCase),
 ];

@@ -34,6 +34,7 @@ export const userRoutes = [
     auth: ['admin'],
     body: newUserSchema,
     status: 201,
+    shownOnce: ['apiKey'],
     handler: ({ deps, actor, body, requestId }) => createUser(deps.prisma, actor, body, requestId),
   }),
   defineRoute({
@@ -44,6 +45,7 @@ export const userRoutes = [
     params: z.strictObject({ id: z.uuid() }),
     body: z.strictObject({ label: z.string().trim().min(1).max(100) }),
     status: 201,
+    shownOnce: ['apiKey'],
     handler: ({ deps, actor, params, body, requestId }) => issueApiKey(deps.prisma, actor, params.id, body.label, requestId),
   }),
   defineRoute({

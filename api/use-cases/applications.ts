@@ -1,4 +1,5 @@
 import { inTransaction } from '../../infra/transaction';
+import { containsText } from '../../infra/db';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
@@ -14,9 +15,9 @@ import {
 } from '../../shared';
 import type { ProgrammeConfig } from '../../shared/programme-config';
 import type { applicationWorkflow } from '../../workflows';
-import type { AppDeps } from '../deps';
+import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
-import { fen, isoDateTime, queryInt, searchText } from '../http/schemas';
+import { fen, isoDateTime, queryInt } from '../http/schemas';
 import { auditRead, writeAudit } from './audit';
 
 const name = z.string().trim().min(1).max(200);
@@ -50,7 +51,7 @@ export const listApplicationsQuery = z
     minFen: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
     maxFen: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
     /** Free text over titles, host units and team leads' names. */
-    q: searchText(100).optional(),
+    q: z.string().trim().min(1).max(100).optional(),
     sort: z.enum(SORTS).default('createdAt'),
     order: z.enum(['asc', 'desc']).default('asc'),
     limit: queryInt(1, 200).default(50),
@@ -151,14 +152,16 @@ export async function updateDraft(deps: AppDeps, actor: Actor, id: string, patch
  * Submits a draft: starts its workflow (workflow id = application id) and submits in one
  * update-with-start, so the caller gets the new stage back. Repeating it cannot start a second case.
  */
-export async function submit(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<ApplicationView> {
+export async function submit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
   const app = await loadOwn(deps, actor, id);
-  if (app.stage !== 'draft') throw problems.business('WrongStage', `The application is already ${app.stage}`);
+  // A case past its draft goes to its workflow all the same: the retry of the submission that
+  // started it (same update id) gets that submission's answer back; any other is refused there.
+  if (app.stage !== 'draft' && !app.workflowId) throw problems.business('WrongStage', `The application is already ${app.stage}`);
   const programme = await deps.prisma.programme.findUniqueOrThrow({ where: { id: app.programmeId } });
   // Checked here too, so that a refused submission starts no workflow; the workflow's validator
   // decides for a submission that races the deadline.
   const now = new Date();
-  if (now < programme.opensAt || now >= programme.closesAt) {
+  if (app.stage === 'draft' && (now < programme.opensAt || now >= programme.closesAt)) {
     const when = now < programme.opensAt ? `opens at ${programme.opensAt.toISOString()}` : `closed at ${programme.closesAt.toISOString()}`;
     throw problems.business('CallNotOpen', `The call ${when}`);
   }
@@ -180,15 +183,15 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, requestId:
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  return deps.temporal.workflow.executeUpdateWithStart(submitUpdate, { args: [{ actor, requestId }], startWorkflowOperation: start });
+  return deps.temporal.workflow.executeUpdateWithStart(submitUpdate, { args: [{ actor, requestId }], updateId, startWorkflowOperation: start });
 }
 
 /** Resubmits an application returned for revision, with its content as edited since. */
-export async function resubmit(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<ApplicationView> {
+export async function resubmit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
   const app = await loadOwn(deps, actor, id);
   if (app.stage !== 'revision_requested') throw problems.business('WrongStage', 'No revision has been requested');
   const application = await snapshotOf(deps, app);
-  return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }] });
+  return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }], updateId });
 }
 
 export async function getApplication(deps: AppDeps, actor: Actor, id: string, requestId: string) {
@@ -246,7 +249,7 @@ export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<t
     ...(q.minFen !== undefined || q.maxFen !== undefined
       ? { requestedFen: { ...(q.minFen !== undefined ? { gte: BigInt(q.minFen) } : {}), ...(q.maxFen !== undefined ? { lte: BigInt(q.maxFen) } : {}) } }
       : {}),
-    ...(q.q ? { OR: [{ title: { contains: q.q } }, { unitName: { contains: q.q } }, { applicant: { displayName: { contains: q.q } } }] } : {}),
+    ...(q.q ? { OR: [{ title: containsText(deps.prisma, q.q) }, { unitName: containsText(deps.prisma, q.q) }, { applicant: { displayName: containsText(deps.prisma, q.q) } }] } : {}),
     ...(q.reviewerId ? { id: { in: (await deps.prisma.reviewAssignment.findMany({ where: { reviewerId: q.reviewerId }, select: { caseId: true } })).map((a) => a.caseId) } } : {}),
   };
   const op = q.order === 'asc' ? 'gt' : 'lt';

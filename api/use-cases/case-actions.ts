@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import {
   type ActionContext,
   type Actor,
+  type ReviewRoundView,
   type Role,
   applicationViewQuery,
   stationViewQuery,
@@ -28,7 +28,8 @@ import {
   submitScoreUpdate,
   withdrawUpdate,
 } from '../../shared';
-import type { AppDeps } from '../deps';
+import { keyedHash } from '../../infra/pii';
+import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
 import { fen, isoDateTime } from '../http/schemas';
 import { loadVisible } from './applications';
@@ -51,6 +52,8 @@ export interface CaseAction<B extends z.ZodType = z.ZodType> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   update: any;
   command: (body: z.infer<B>, ctx: ActionContext, extra: { deps: AppDeps; params: Record<string, string>; programmeId: string }) => unknown;
+  /** What of the workflow's answer the caller may see; all of it when absent. */
+  present?: (result: never, actor: Actor) => unknown;
 }
 
 export const reason = z.string().trim().min(1).max(2_000);
@@ -59,6 +62,16 @@ export const asIs = (body: object, ctx: ActionContext) => ({ ...body, ...ctx });
 
 export function action<B extends z.ZodType>(a: CaseAction<B>): CaseAction {
   return a as unknown as CaseAction;
+}
+
+/**
+ * A review round's view as a reviewer may see it: review is blind, so until they have submitted
+ * their own score a reviewer sees only their own seat, as GET .../reviews shows it.
+ */
+export function blindRound(view: ReviewRoundView, actor: Actor): ReviewRoundView {
+  if (actor.role !== 'reviewer') return view;
+  const mine = view.assignments.filter((a) => a.reviewerId === actor.id);
+  return mine.some((a) => a.status === 'submitted') ? view : { ...view, assignments: mine };
 }
 
 /**
@@ -76,6 +89,7 @@ export function childActions(check: { report: string; score: string; check: stri
       update: declareConflictUpdate,
       body: z.strictObject({ conflict: z.boolean(), reason: z.string().trim().max(2_000).optional() }),
       command: asIs,
+      present: blindRound,
     }),
     action({
       path: 'review/score',
@@ -89,6 +103,7 @@ export function childActions(check: { report: string; score: string; check: stri
         recommendation: z.enum(['fund', 'do_not_fund', 'revise']),
       }),
       command: asIs,
+      present: blindRound,
     }),
     action({
       path: check.report,
@@ -249,13 +264,14 @@ export async function runCaseAction(
   kase: LoadedCase,
   params: Record<string, string> & { id: string },
   body: unknown,
-  requestId: string,
+  { requestId, updateId }: RequestIds,
 ) {
   if (!kase.workflowId) throw problems.business('WrongStage', 'The case has not been submitted');
   const workflowId = await targetWorkflow(deps, { ...kase, workflowId: kase.workflowId }, a.target);
   const cmd = await a.command(body as never, { actor, requestId }, { deps, params, programmeId: kase.programmeId });
   try {
-    return await deps.temporal.workflow.getHandle(workflowId).executeUpdate(a.update, { args: [cmd] });
+    const result = await deps.temporal.workflow.getHandle(workflowId).executeUpdate(a.update, { args: [cmd], updateId });
+    return a.present ? a.present(result as never, actor) : result;
   } catch (err) {
     // The workflow exists (its id is on record), so "not found" means it has finished.
     if (err instanceof WorkflowNotFoundError) throw problems.business('WrongStage', 'The case, or the step it was in, has ended');
@@ -305,17 +321,17 @@ async function caseUnderNotice(deps: AppDeps, id: string): Promise<LoadedCase & 
 
 /**
  * Files a real-name objection to a case under public notice. The identity number is masked and
- * hashed here: the raw number never reaches workflow history or the database.
+ * given a keyed hash here: the raw number never reaches workflow history or the database.
  */
-export async function fileObjection(deps: AppDeps, caseId: string, input: z.infer<typeof objectionSchema>, requestId: string) {
+export async function fileObjection(deps: AppDeps, caseId: string, input: z.infer<typeof objectionSchema>, { requestId, updateId }: RequestIds) {
   const noticeId = await targetWorkflow(deps, await caseUnderNotice(deps, caseId), 'notice');
   const filer = {
     name: input.name,
     idMasked: `${input.idNumber.slice(0, 6)}********${input.idNumber.slice(14)}`,
-    idHash: createHash('sha256').update(input.idNumber).digest('hex'),
+    idHash: keyedHash(deps.piiHashKey, input.idNumber),
     contact: input.contact,
   };
-  const view = await deps.temporal.workflow.getHandle(noticeId).executeUpdate(fileObjectionUpdate, { args: [{ filer, text: input.text, requestId }] });
+  const view = await deps.temporal.workflow.getHandle(noticeId).executeUpdate(fileObjectionUpdate, { args: [{ filer, text: input.text, requestId }], updateId });
   return { status: 'received', noticeEndsAt: view.endsAt };
 }
 

@@ -2,6 +2,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import { inTransaction } from '../../infra/transaction';
+import { containsText } from '../../infra/db';
 import {
   type Actor,
   STATION_STAGES,
@@ -21,9 +22,9 @@ import {
 } from '../../shared';
 import { EXPERT_TITLES, type StationProgrammeConfig } from '../../shared/programme-config';
 import type { stationWorkflow } from '../../workflows';
-import type { AppDeps } from '../deps';
+import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
-import { isoDateTime, queryInt, searchText } from '../http/schemas';
+import { isoDateTime, queryInt } from '../http/schemas';
 import { type CaseAction, type LoadedCase, action, asIs, childActions, empty, reason } from './case-actions';
 import { auditRead, writeAudit } from './audit';
 
@@ -43,20 +44,28 @@ export async function createExpert(deps: AppDeps, actor: Actor, input: z.infer<t
   });
 }
 
-/** An expert and the stations they sit at, so that commitments across stations are visible. */
-export async function getExpert(deps: AppDeps, id: string) {
+/** Stages in which a station has been published (its public notice, and all that follows). */
+const PUBLISHED_STATION_STAGES = ['public_notice', 'established', 'rectifying', 'renewal_review', 'revoked', 'expired'];
+
+/**
+ * An expert and the stations they sit at, so that commitments across stations are visible. An
+ * applicant sees the stations they host and those already published, not other hosts'
+ * applications; staff see all.
+ */
+export async function getExpert(deps: AppDeps, actor: Actor, id: string) {
   const e = await deps.prisma.expert.findUnique({
     where: { id },
-    include: { seats: { include: { station: { select: { id: true, name: true, type: true, stage: true, hostName: true } } } } },
+    include: { seats: { include: { station: { select: { id: true, name: true, type: true, stage: true, hostName: true, hostId: true } } } } },
   });
   if (!e) throw problems.notFound('expert');
+  const seats = actor.role === 'applicant' ? e.seats.filter((s) => s.station.hostId === actor.id || PUBLISHED_STATION_STAGES.includes(s.station.stage)) : e.seats;
   return {
     id: e.id,
     name: e.name,
     title: e.title,
     field: e.field,
     residentSeats: e.residentSeats,
-    stations: e.seats.map((s) => ({ ...s.station, seat: s.status, since: s.since, until: s.until })),
+    stations: seats.map(({ station: { hostId: _h, ...station }, ...s }) => ({ ...station, seat: s.status, since: s.since, until: s.until })),
   };
 }
 
@@ -75,7 +84,7 @@ export const newStationSchema = z.strictObject({
 export const listStationsQuery = z.strictObject({
   programmeId: z.uuid().optional(),
   type: z.string().max(40).optional(),
-  host: searchText(300).optional(),
+  host: z.string().max(300).optional(),
   stage: z.enum(STATION_STAGES).optional(),
   dueBefore: isoDateTime.optional(),
   dueAfter: isoDateTime.optional(),
@@ -145,7 +154,7 @@ export async function createStation(deps: AppDeps, actor: Actor, input: z.infer<
 }
 
 /** Submits a station application: starts its workflow (id = station id) by update-with-start. */
-export async function submitStation(deps: AppDeps, actor: Actor, id: string, requestId: string): Promise<StationView> {
+export async function submitStation(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<StationView> {
   const s = await loadVisibleStation(deps, actor, id);
   if (s.hostId !== actor.id) throw problems.notFound('station');
   if (s.stage !== 'draft') throw problems.business('WrongStage', `The station application is already ${s.stage}`);
@@ -169,7 +178,7 @@ export async function submitStation(deps: AppDeps, actor: Actor, id: string, req
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  const view = await deps.temporal.workflow.executeUpdateWithStart(submitStationUpdate, { args: [{ actor, requestId }], startWorkflowOperation: start });
+  const view = await deps.temporal.workflow.executeUpdateWithStart(submitStationUpdate, { args: [{ actor, requestId }], updateId, startWorkflowOperation: start });
   await deps.prisma.station.update({ where: { id: s.id }, data: { workflowId: s.id, configVersion: programme.configVersion } });
   return view;
 }
@@ -196,14 +205,15 @@ export async function listStations(deps: AppDeps, actor: Actor, q: z.infer<typeo
     programmeId: q.programmeId,
     type: q.type,
     stage: q.stage,
-    ...(q.host ? { hostName: { contains: q.host } } : {}),
+    ...(q.host ? { hostName: containsText(deps.prisma, q.host) } : {}),
     ...(q.dueBefore || q.dueAfter ? { dueAt: { ...(q.dueBefore ? { lt: new Date(q.dueBefore) } : {}), ...(q.dueAfter ? { gte: new Date(q.dueAfter) } : {}) } } : {}),
     ...(actor.role === 'applicant' ? { hostId: actor.id } : {}),
   };
   const rows = await deps.prisma.station.findMany({
     where,
     include: { experts: true },
-    orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+    // Explicit: SQLite sorts NULLs first, PostgreSQL last; stations waiting on nothing go last.
+    orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
     take: q.limit + 1,
     ...(q.cursor ? { cursor: { id: q.cursor }, skip: 1 } : {}),
   });

@@ -29,7 +29,7 @@ export async function createUser(
   requestId?: string,
   presetKey?: string,
 ) {
-  const key = presetKey ? fromPreset(presetKey) : generateApiKey();
+  const key = presetKey ? await fromPreset(presetKey) : await generateApiKey();
   try {
     const user = await inTransaction(prisma, async (tx) => {
       const u = await tx.user.create({ data: input });
@@ -46,16 +46,16 @@ export async function createUser(
   }
 }
 
-function fromPreset(key: string) {
+async function fromPreset(key: string) {
   const parsed = parseApiKey(key);
   if (!parsed) throw new Error('The preset API key is malformed');
-  return { key, keyId: parsed.keyId, secretHash: hashSecret(parsed.secret) };
+  return { key, keyId: parsed.keyId, secretHash: await hashSecret(parsed.secret) };
 }
 
 export async function issueApiKey(prisma: PrismaClient, actor: Actor, userId: string, label: string, requestId?: string) {
   const user = await prisma.user.findUnique({ where: { id: userId } });
   if (!user) throw problems.notFound('user');
-  const key = generateApiKey();
+  const key = await generateApiKey();
   await inTransaction(prisma, async (tx) => {
     await tx.apiKey.create({ data: { id: key.keyId, userId, secretHash: key.secretHash, label } });
     await writeAudit(tx, { actor, action: 'apikey.issue', targetType: 'user', targetId: userId, after: { keyId: key.keyId, label }, requestId });

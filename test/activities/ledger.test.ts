@@ -50,6 +50,29 @@ describe('the programme ledger', () => {
     expect(await reconcile(db.prisma, programme.programmeId)).toEqual([]);
   });
 
+  it('never pays beyond the commitment when payments under different keys race, from several connections', async () => {
+    const programme = await seedProgramme(db.prisma, window());
+    const c = await seedApplication(db.prisma, programme);
+    const base = { programmeId: programme.programmeId, caseId: c.applicationId };
+    await commitAward(db.prisma, { ...base, amountFen: 500_000_000, key: 'race:commit' });
+    // Each payment reads the case's position, then writes: on PostgreSQL only Serializable stops two
+    // from reading the same position (READ COMMITTED would pay several).
+    const clients = [db.prisma, ...Array.from({ length: 3 }, () => createPrismaClient(db.url))];
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) =>
+          payTranche(clients[i % clients.length]!, { ...base, amountFen: 300_000_000, trancheCode: `T${i}`, key: `race:pay:${i}` }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results.filter((r) => r.status === 'rejected')) expect(((r as PromiseRejectedResult).reason as ApplicationFailure).type).toBe('InvalidAction');
+      expect(await ledgerTotals(db.prisma, programme.programmeId)).toMatchObject({ committedFen: 500_000_000n, paidFen: 300_000_000n });
+      expect(await reconcile(db.prisma, programme.programmeId)).toEqual([]);
+    } finally {
+      await Promise.all(clients.slice(1).map((c) => c.$disconnect()));
+    }
+  });
+
   it('returns the unpaid surplus, or claws back payments, once', async () => {
     const programme = await seedProgramme(db.prisma, window());
     const [a, b] = [await seedApplication(db.prisma, programme), await seedApplication(db.prisma, programme)];

@@ -40,7 +40,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every route Express answers, with its roles and its error responses', async () => {
     const doc = (await sys.call('GET', '/openapi.json')).body;
-    const app = createApp({ prisma: sys.db.prisma, temporal: sys.client, taskQueue: sys.taskQueue, logger: createLogger('silent') });
+    const app = createApp({ prisma: sys.db.prisma, temporal: sys.client, taskQueue: sys.taskQueue, logger: createLogger('silent'), piiHashKey: 'k'.repeat(32) });
     const served = expressRoutes(app).filter((r) => !r.endsWith('/openapi.json'));
     expect(served.length).toBeGreaterThan(40);
     for (const r of served) {

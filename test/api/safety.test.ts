@@ -48,6 +48,20 @@ describe('Idempotency-Key', () => {
   });
 });
 
+describe('text no database keeps', () => {
+  it('refuses the NUL character in a body, a query or a path with a 400, and stores nothing', async () => {
+    const officer = await sys.user('officer');
+    const body = { ...programmeBody(), title: 'Talent\u0000fund' };
+    const created = await sys.call('POST', '/programmes', { key: officer.key, body });
+    expect(created).toMatchObject({ status: 400, body: { code: 'ValidationFailed', errors: [{ path: 'body.title' }] } });
+    expect(await sys.db.prisma.programme.count({ where: { code: body.code } })).toBe(0);
+    const searched = await sys.call('GET', '/applications?q=a%00b', { key: officer.key });
+    expect(searched).toMatchObject({ status: 400, body: { code: 'ValidationFailed', errors: [{ path: 'query.q' }] } });
+    const fetched = await sys.call('GET', '/programmes/x%00y', { key: officer.key });
+    expect(fetched).toMatchObject({ status: 400, body: { code: 'ValidationFailed', errors: [{ path: 'path' }] } });
+  });
+});
+
 describe('headers and limits', () => {
   it('sends security headers, and CORS only for the configured origin', async () => {
     const allowed = await fetch(`${sys.baseUrl}/healthz`, { headers: { origin: 'https://portal.zone.gov.cn' } });

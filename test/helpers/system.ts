@@ -1,13 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { closeServer, listen } from '../../api/server';
 import { createUser, ensureAdmin } from '../../api/use-cases/users';
-import { createLogger } from '../../infra/logger';
+import { type Logger, createLogger } from '../../infra/logger';
 import { ensureDispatcher } from '../../worker/worker';
 import type { Role } from '../../shared';
 import { type TestDatabase, freshDatabase } from './db';
-import { NativeConnection, devServerAddress, startWorker } from './temporal';
+import { NativeConnection, devServerAddress, startWorker, uniqueTaskQueue } from './temporal';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -22,6 +23,8 @@ export interface TestSystem {
   client: Client;
   taskQueue: string;
   adminKey: string;
+  /** The key of the keyed hash of identity numbers this system's API uses. */
+  piiHashKey: string;
   /** Creates a user with a role and returns its id and API key. */
   user(role: Role, email?: string): Promise<{ id: string; key: string }>;
   /** Calls the API over HTTP with a key (or none). */
@@ -32,22 +35,42 @@ export interface TestSystem {
 let emails = 0;
 
 export async function startSystem(
-  opts: { rateLimitPerMinute?: number; corsOrigins?: string[]; smtpUrl?: string; dispatcher?: boolean } = {},
+  opts: {
+    rateLimitPerMinute?: number;
+    corsOrigins?: string[];
+    smtpUrl?: string;
+    dispatcher?: boolean;
+    /** false: no worker in this process (the test runs worker processes of its own on `taskQueue`). */
+    inProcessWorker?: boolean;
+    idempotencyLeaseMs?: number;
+    /** Another Temporal server than the shared dev server (a test that restarts its own). */
+    temporalAddress?: string;
+    /** How long SQLite waits for another connection's lock before answering busy. */
+    dbLockTimeoutMs?: number;
+    logger?: Logger;
+  } = {},
 ): Promise<TestSystem> {
-  const db = freshDatabase();
-  const address = devServerAddress();
+  const db = freshDatabase(opts.dbLockTimeoutMs);
+  const address = opts.temporalAddress ?? devServerAddress();
   const workerConnection = await NativeConnection.connect({ address });
-  const worker = await startWorker(workerConnection, db.prisma, undefined, opts.smtpUrl ? { smtpUrl: opts.smtpUrl, from: 'Programme Flow <test@programme-flow.local>' } : undefined);
+  const notify = opts.smtpUrl ? { smtpUrl: opts.smtpUrl, from: 'Programme Flow <test@programme-flow.local>' } : undefined;
+  const worker =
+    opts.inProcessWorker === false
+      ? { taskQueue: uniqueTaskQueue(), stop: async () => undefined }
+      : await startWorker(workerConnection, db.prisma, undefined, notify);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
+  const piiHashKey = randomBytes(32).toString('base64url');
   const app = createApp({
     prisma: db.prisma,
     temporal: client,
     taskQueue: worker.taskQueue,
-    logger: createLogger('silent'),
+    logger: opts.logger ?? createLogger('silent'),
+    piiHashKey,
     // Tests poll hard; the limit itself has its own test.
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
     corsOrigins: opts.corsOrigins,
+    idempotencyLeaseMs: opts.idempotencyLeaseMs,
   });
   const server: http.Server = await listen(app, '127.0.0.1', 0);
   const { port } = server.address() as { port: number };
@@ -80,6 +103,7 @@ export async function startSystem(
     client,
     taskQueue: worker.taskQueue,
     adminKey: admin.apiKey!,
+    piiHashKey,
     async user(role, email = `${role}-${++emails}-${Date.now()}@example.cn`) {
       const { user, apiKey } = await createUser(db.prisma, null, { email, displayName: `${role} ${emails}`, role });
       return { id: user.id, key: apiKey };

@@ -246,10 +246,6 @@ describe('injection', () => {
       expect(res.status).toBe(200);
       expect(res.body.items).toEqual([]);
     }
-    // LIKE's wildcards would widen the search to every row.
-    await refused({ method: 'GET', path: '/applications?q=%25', key: officer.key }, 400, 'ValidationFailed');
-    await refused({ method: 'GET', path: '/applications?q=a_c', key: officer.key }, 400, 'ValidationFailed');
-    await refused({ method: 'GET', path: '/stations?host=%25', key: officer.key }, 400, 'ValidationFailed');
     await refused({ method: 'GET', path: `/applications?stage=${encodeURIComponent("draft' OR '1'='1")}`, key: officer.key }, 400, 'ValidationFailed');
     await refused({ method: 'GET', path: `/applications?sort=${encodeURIComponent('title; DROP TABLE x')}`, key: officer.key }, 400, 'ValidationFailed');
     expect(await sys.db.prisma.application.count()).toBeGreaterThan(0);

@@ -1,4 +1,9 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../infra/config';
+import { keyedHash, piiHashKey } from '../../infra/pii';
 
 describe('configuration', () => {
   it('has working defaults for the embedded system', () => {
@@ -6,6 +11,13 @@ describe('configuration', () => {
     expect(config).toMatchObject({ PORT: 3000, DATABASE_URL: 'file:./data/app.db', TEMPORAL_NAMESPACE: 'default' });
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
     expect(config.databaseFile).toMatch(/data\/app\.db$/);
+  });
+
+  it('chooses PostgreSQL by a postgres URL alone', () => {
+    for (const url of ['postgresql://pf:secret@db.internal:5432/flow', 'postgres://pf@127.0.0.1/flow']) {
+      expect(loadConfig({ DATABASE_URL: url })).toMatchObject({ DATABASE_URL: url, databaseProvider: 'postgresql', databaseFile: null });
+    }
+    expect(loadConfig({ DATABASE_URL: 'file:./x.db' })).toMatchObject({ databaseProvider: 'sqlite' });
   });
 
   it('names every bad variable at once', () => {
@@ -26,5 +38,34 @@ describe('configuration', () => {
     expect(() => loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'admin@zone.cn', BOOTSTRAP_ADMIN_API_KEY: 'secret' })).toThrow(
       /BOOTSTRAP_ADMIN_API_KEY/,
     );
+  });
+});
+
+describe('the key of the keyed hash of identity numbers', () => {
+  it('is required in production, named with the other problems', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'eighty' })).toThrow(/PORT[\s\S]*PII_HASH_KEY: required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', PII_HASH_KEY: 'short' })).toThrow(/PII_HASH_KEY/);
+    expect(loadConfig({ NODE_ENV: 'production', PII_HASH_KEY: 'k'.repeat(32) }).PII_HASH_KEY).toBe('k'.repeat(32));
+  });
+
+  it('is generated once into DATA_DIR when not configured, and kept across restarts', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pf-pii-'));
+    try {
+      const first = piiHashKey({ DATA_DIR: dir });
+      expect(first.length).toBeGreaterThanOrEqual(32);
+      expect(fs.statSync(path.join(dir, 'pii-hash-key')).mode & 0o777).toBe(0o600);
+      expect(piiHashKey({ DATA_DIR: dir })).toBe(first);
+      expect(piiHashKey({ DATA_DIR: dir, PII_HASH_KEY: 'c'.repeat(32) })).toBe('c'.repeat(32));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes a hash that finds duplicates but is not the plain SHA-256 an ID number is enumerated against', () => {
+    const id = '11010519491231002X';
+    const key = 'k'.repeat(32);
+    expect(keyedHash(key, id)).toBe(keyedHash(key, id));
+    expect(keyedHash(key, id)).not.toBe(keyedHash('j'.repeat(32), id));
+    expect(keyedHash(key, id)).not.toBe(createHash('sha256').update(id).digest('hex'));
   });
 });

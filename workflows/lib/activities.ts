@@ -1,14 +1,19 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
+// Every activity here is one short database transaction (milliseconds; SQLite waits up to 10 s for
+// a lock). The start-to-close timeout is also how long a task stays stuck when its worker dies
+// mid-activity, so it is kept close to that bound rather than generous. Timeouts are not part of the
+// replay check: changing them needs no patch.
+
 /** Read-model writes: retried until the database takes them. */
 export const projection = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '12 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
 /** Money and rules: business refusals (BudgetExhausted...) are non-retryable ApplicationFailures. */
 export const business = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '12 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['BudgetExhausted', 'InvalidAction', 'QuotaReached', 'ExpertOverCommitted'] },
 });

@@ -24,7 +24,12 @@ export async function publicNoticeWorkflow(input: PublicNoticeInput): Promise<Pu
       await projector.flush();
       return notice.view();
     },
-    { validator: (cmd) => notice.validateFile(cmd, new Date()) },
+    {
+      validator: (cmd) => {
+        notice.validateFile(cmd, new Date());
+        notice.validateNotRepeated(cmd);
+      },
+    },
   );
   setHandler(
     resolveObjectionUpdate,

@@ -68,6 +68,18 @@ export class PublicNotice {
     if (!cmd.text?.trim()) reject('InvalidAction', 'Say what the objection is');
   }
 
+  /**
+   * The same objection again (same person, same text) — a double click, a retried request — is
+   * refused rather than filed twice. Checked when the update arrives only: validators do not run on
+   * replay, so a history that accepted a repeat before this check replays as it was.
+   */
+  validateNotRepeated(cmd: FileObjectionCommand): void {
+    const text = cmd.text?.trim();
+    if (this.objections.some((o) => o.filer.idHash === cmd.filer.idHash && o.text === text)) {
+      reject('AlreadyDone', 'This objection is already on file');
+    }
+  }
+
   file(cmd: FileObjectionCommand, now: Date): Objection {
     this.validateFile(cmd, now);
     const o: Objection = {

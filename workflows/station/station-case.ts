@@ -46,6 +46,8 @@ export class StationCase {
   residentExperts: string[];
   readonly evaluations: StationEvaluation[];
   readonly expertChanges: ExpertChange[];
+  /** Changes whose decision is under way (see validateNotBeingDecided); never carried over a run. */
+  private readonly deciding = new Set<string>();
   readonly run: number;
   eligibility: StationView['eligibility'] = null;
   lastReview: StationView['lastReview'] = null;
@@ -295,8 +297,30 @@ export class StationCase {
     return change;
   }
 
+  /**
+   * An approval is being put into the seats (an activity) before it is recorded: a second decision
+   * on the same change — another approval, or a refusal — must not get through meanwhile, or the
+   * seats could end changed for a change recorded as refused. Checked in the update's validator
+   * only: validators do not run on replay, so histories recorded before this check replay as they were.
+   */
+  validateNotBeingDecided(cmd: ExpertChangeDecision): void {
+    if (this.deciding.has(cmd.changeId)) reject('AlreadyDone', 'The change is already being decided');
+  }
+
+  /** Starts a decision; the change counts as being decided until it is recorded or fails. */
+  beginExpertDecision(cmd: ExpertChangeDecision): ExpertChange {
+    const change = this.validateExpertDecision(cmd);
+    this.deciding.add(change.id);
+    return change;
+  }
+
+  expertDecisionFailed(changeId: string): void {
+    this.deciding.delete(changeId);
+  }
+
   /** Called once an approved change is in the seats (or at once for a refusal). */
   decideExpertChange(cmd: ExpertChangeDecision): void {
+    this.deciding.delete(cmd.changeId);
     const change = this.validateExpertDecision(cmd);
     change.status = cmd.approve ? 'approved' : 'rejected';
     if (cmd.approve) {

@@ -85,7 +85,7 @@ export async function stationWorkflow(input: StationWorkflowInput): Promise<Stat
   setHandler(
     decideExpertChangeUpdate,
     async (cmd) => {
-      const change = st.validateExpertDecision(cmd);
+      const change = st.beginExpertDecision(cmd);
       if (cmd.approve) {
         try {
           await business.changeStationExperts({
@@ -97,6 +97,7 @@ export async function stationWorkflow(input: StationWorkflowInput): Promise<Stat
             at: now().toISOString(),
           });
         } catch (err) {
+          st.expertDecisionFailed(change.id);
           const type = businessType(err);
           if (type) throw ApplicationFailure.create({ type, message: (err as ActivityFailure).cause!.message, nonRetryable: true });
           throw err;
@@ -105,7 +106,12 @@ export async function stationWorkflow(input: StationWorkflowInput): Promise<Stat
       st.decideExpertChange(cmd);
       return reply();
     },
-    { validator: (cmd) => void st.validateExpertDecision(cmd) },
+    {
+      validator: (cmd) => {
+        st.validateExpertDecision(cmd);
+        st.validateNotBeingDecided(cmd);
+      },
+    },
   );
   setHandler(applyForRenewalUpdate, (cmd) => (st.applyForRenewal(cmd, now()), reply()), { validator: (cmd) => st.validateRenewal(cmd, now()) });
   const abortWith = async (abort: NonNullable<StationCase['abort']>) => {

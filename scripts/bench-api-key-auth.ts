@@ -1,0 +1,55 @@
+// `npm run bench:auth`: what authenticating an API key costs, on a real migrated SQLite database:
+// the scrypt check of a key's first request against the remembered (LRU) path of the next ones,
+// with the bare row read and the old SHA-256 check as baselines measured in the same run.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { VerifiedKeys, parseApiKey, verifySecret } from '../api/auth/api-keys';
+import { createAuthenticator } from '../api/auth/authenticate';
+import { createUser } from '../api/use-cases/users';
+import { createPrismaClient } from '../infra/db';
+import { migrateDatabase } from '../infra/migrate';
+
+async function time(label: string, runs: number, fn: () => Promise<unknown> | unknown): Promise<number> {
+  for (let i = 0; i < Math.min(3, runs); i++) await fn(); // warm up
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) await fn();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6 / runs;
+  console.log(`${label.padEnd(58)} ${ms.toFixed(3).padStart(9)} ms/op  (${runs} runs)`);
+  return ms;
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pf-bench-auth-'));
+  const url = `file:${path.join(dir, 'bench.db')}`;
+  await migrateDatabase(url);
+  const prisma = createPrismaClient(url);
+  try {
+    const { apiKey, user } = await createUser(prisma, null, { email: 'bench@example.cn', displayName: 'Bench', role: 'officer' });
+    const { keyId, secret } = parseApiKey(apiKey)!;
+    const row = await prisma.apiKey.findUniqueOrThrow({ where: { id: keyId } });
+    const header = `Bearer ${apiKey}`;
+    const runs = Number(process.env.BENCH_RUNS ?? 30);
+    console.log(`API key authentication, ${runs} runs each; stored hash ${row.secretHash.split('$').slice(0, 2).join('$')}`);
+
+    const legacy = createHash('sha256').update(secret).digest('hex');
+    const sha = await time('old SHA-256 check alone (baseline)', runs * 100, () => verifySecret(secret, legacy));
+    const scrypt = await time('scrypt check alone', runs, () => verifySecret(secret, row.secretHash));
+    const cold = await time("authenticate, a key's first request (row read + scrypt)", runs, () => createAuthenticator(prisma, new VerifiedKeys())(header));
+    const warm = createAuthenticator(prisma);
+    await warm(header);
+    const cached = await time('authenticate, later requests (row read + LRU hit)', runs * 10, () => warm(header));
+    const read = await time('row read alone (findUnique with user, baseline)', runs * 10, () => prisma.apiKey.findUnique({ where: { id: keyId }, include: { user: true } }));
+    console.log(`\nfirst request / later request: ${(cold / cached).toFixed(0)}x; later request / bare row read: ${(cached / read).toFixed(2)}x; scrypt / SHA-256: ${(scrypt / sha).toFixed(0)}x`);
+    if ((await warm(header)).id !== user.id) throw new Error('authentication returned another user');
+  } finally {
+    await prisma.$disconnect();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+// Bounded version for `npm test`; `npm run test:chaos` runs test/reliability/worker-kills.chaos.ts.
+import { CHAOS_PERSONAS, moneyDiscrepancies, runWorkerKills } from './worker-kills';
+import { expectedFinalStage } from '../../scripts/simulation/fund-programme';
+
+jest.setTimeout(30 * 60_000);
+
+/** One persona of each fate (and the objection, the revision, the rectification), 12 cases in all. */
+function everyFate() {
+  const seen = new Set<string>();
+  return CHAOS_PERSONAS.filter((p) => {
+    const fate = `${expectedFinalStage(p)}:${p.formal ?? ''}:${p.committeeRejects ?? ''}:${p.score}:${p.objection ?? ''}:${p.midterm ?? ''}`;
+    if (seen.has(fate)) return false;
+    seen.add(fate);
+    return true;
+  });
+}
+
+it('survives SIGKILLs of the worker at random moments and inside payments: every case ends as scripted, no money moved twice or lost', async () => {
+  const { report, sys } = await runWorkerKills({
+    personas: everyFate(),
+    kills: { count: 10, between: [3_000, 8_000] },
+    insideMoneyProbability: 0.25,
+  });
+  try {
+    const { result, externalKills, insideKills } = report;
+    console.log(
+      `worker kills: ${externalKills} at random moments + ${insideKills.length} inside money activities ` +
+        `(${insideKills.map((k) => `${k.activityType}/${k.moment}`).join(', ')}); ${report.workerStarts} worker starts; ` +
+        `${result.cases.length} cases closed in ${report.seconds.toFixed(0)} s`,
+    );
+    expect(result.cases.map((c) => [c.persona.title, c.stage])).toEqual(result.cases.map((c) => [c.persona.title, expectedFinalStage(c.persona)]));
+    expect(await moneyDiscrepancies(sys, result)).toEqual([]);
+    expect(result.ledger.reconciled).toBe(true);
+    expect(externalKills).toBe(10);
+    expect(insideKills.length).toBeGreaterThan(0);
+  } finally {
+    await sys.stop();
+  }
+});

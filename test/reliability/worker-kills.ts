@@ -1,0 +1,164 @@
+// Kill the worker with SIGKILL at random moments, and inside the money activities at their worst
+// moments, while a whole talent-fund programme runs through the HTTP API; restart it each time.
+// Every case must still end where its persona says, and the money must add up: no payment twice,
+// none missing. Shared by the bounded test (npm test) and the long one (npm run test:chaos).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Api, type FundProgrammeResult, PERSONAS, type Persona, expectedFinalStage, runFundProgramme } from '../../scripts/simulation/fund-programme';
+import { reconcile } from '../../money/ledger';
+import { SystemProcess } from '../helpers/processes';
+import { type TestSystem, startSystem } from '../helpers/system';
+import { devServerAddress, workflowBundle } from '../helpers/temporal';
+
+export interface WorkerKillOptions {
+  personas: Persona[];
+  /**
+   * External SIGKILLs: `count` of them, each `between[0]`..`between[1]` ms after the worker came
+   * up. A budget rather than a rate: on a slow machine a worker killed too often gets nothing done.
+   */
+  kills: { count: number; between: [number, number] };
+  /** Chance of dying inside each money activity, before or after its work. */
+  insideMoneyProbability: number;
+  log?: (line: string) => void;
+}
+
+export interface WorkerKillReport {
+  result: FundProgrammeResult;
+  externalKills: number;
+  insideKills: Array<{ activityType: string; moment: string; workflowId?: string }>;
+  workerStarts: number;
+  seconds: number;
+}
+
+const MONEY_ACTIVITIES = ['commitAward', 'payTranche', 'settleCase'];
+
+/**
+ * The demo's personas without the two whose fate is a missed deadline (a lapsed agreement, a
+ * revision never made in time): a worker that is down for seconds must not decide a case. Deadlines
+ * become long; the project's milestones come after months instead of years, to keep the run short.
+ */
+export function patientConfig(config: Record<string, any>): void {
+  const long = 3000;
+  config.formalReview = { revisionDays: long };
+  config.review = { ...config.review, deadlineDays: long, replaceSilentAfterDays: long };
+  config.agreement = { signDays: long };
+  config.milestones = (config.milestones as Array<Record<string, unknown>>).map((m, i) => ({ ...m, monthsAfterSigning: 3 * (i + 1), graceDays: long }));
+  config.limits = { maxExtensions: 1, rectificationMonths: 2 };
+}
+
+export const CHAOS_PERSONAS = PERSONAS.filter((p) => !p.neverSigns);
+
+export async function runWorkerKills(opts: WorkerKillOptions): Promise<{ report: WorkerKillReport; sys: TestSystem }> {
+  const log = opts.log ?? (() => undefined);
+  const dir = fs.mkdtempSync(path.join(process.env.PF_TEST_DIR ?? os.tmpdir(), 'worker-kills-'));
+  const killLog = path.join(dir, 'kills.jsonl');
+  const sys = await startSystem({ inProcessWorker: false });
+  const worker = new SystemProcess(
+    'worker',
+    'test/reliability/chaos-worker.ts',
+    {
+      DATABASE_URL: sys.db.url,
+      TEMPORAL_ADDRESS: devServerAddress(),
+      TEMPORAL_TASK_QUEUE: sys.taskQueue,
+      WORKFLOW_BUNDLE_PATH: workflowBundle().codePath,
+      LOG_LEVEL: 'info',
+      NOTIFY_IDLE_MS: '500',
+      PF_CHAOS_KILL_IN: MONEY_ACTIVITIES.join(','),
+      PF_CHAOS_KILL_PROBABILITY: String(opts.insideMoneyProbability),
+      PF_CHAOS_KILL_LOG: killLog,
+    },
+    /"msg":"worker running"/,
+    path.join(dir, 'worker.log'),
+  );
+  await worker.start();
+
+  let done = false;
+  let finish = () => undefined as void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let externalKills = 0;
+  const started = Date.now();
+  // The supervisor: restarts the worker whenever it is gone (killed by us, or by itself inside an
+  // activity), and kills it at random moments.
+  const supervisor = (async () => {
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    while (!done) {
+      if (!worker.running) {
+        await worker.start();
+        continue;
+      }
+      const [lo, hi] = opts.kills.between;
+      const budgetLeft = externalKills < opts.kills.count;
+      await Promise.race([budgetLeft ? pause(lo + Math.random() * (hi - lo)) : new Promise(() => undefined), worker.whenExited(), finished]);
+      if (done) break;
+      if (worker.running) {
+        await worker.kill('SIGKILL');
+        externalKills++;
+        log(`  killed the worker (${externalKills} external kills)`);
+      } else {
+        log('  the worker died inside a money activity');
+      }
+      await pause(Math.random() * 1_000);
+    }
+  })();
+
+  let result: FundProgrammeResult;
+  try {
+    result = await runFundProgramme(new Api(sys.baseUrl), sys.adminKey, {
+      personas: opts.personas,
+      configure: patientConfig,
+      log,
+      timeoutMs: 20 * 60_000,
+      // Applying takes a while on a loaded machine; the call must not close on the applicants.
+      callOpenMs: 20_000 + opts.personas.length * 1_000,
+    });
+  } catch (err) {
+    done = true;
+    finish();
+    await supervisor.catch(() => undefined);
+    await worker.kill('SIGTERM');
+    await sys.stop();
+    throw err;
+  }
+  done = true;
+  finish();
+  await supervisor.catch(() => undefined);
+  await worker.kill('SIGTERM');
+  const insideKills = fs.existsSync(killLog)
+    ? fs.readFileSync(killLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    : [];
+  return {
+    sys,
+    report: { result, externalKills, insideKills, workerStarts: worker.starts, seconds: (Date.now() - started) / 1000 },
+  };
+}
+
+/** What each case's money must be, from its persona alone, against what the ledger holds. */
+export async function moneyDiscrepancies(sys: TestSystem, result: FundProgrammeResult): Promise<string[]> {
+  const problems: string[] = [];
+  const entries = await sys.db.prisma.ledgerEntry.findMany({ where: { programmeId: result.programmeId } });
+  for (const c of result.cases) {
+    const mine = entries.filter((e) => e.caseId === c.id);
+    const of = (kind: string) => mine.filter((e) => e.kind === kind);
+    const sum = (kind: string) => of(kind).reduce((s, e) => s + e.amountFen, 0n);
+    const payments = of('payment').map((e) => e.trancheCode).sort();
+    const stage = expectedFinalStage(c.persona);
+    const funded = ['completed', 'closed_without_penalty', 'terminated', 'force_terminated'].includes(stage);
+    const expected = {
+      commits: funded ? 1 : 0,
+      payments: stage === 'completed' || stage === 'closed_without_penalty' ? ['T1', 'T2'] : funded ? ['T1'] : [],
+      clawbacks: stage === 'force_terminated' ? 1 : 0,
+    };
+    const actual = { commits: of('commit').length, payments, clawbacks: of('clawback').length };
+    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+      problems.push(`${c.persona.title} (${stage}): expected ${JSON.stringify(expected)}, ledger has ${JSON.stringify(actual)}`);
+    }
+    const committed = sum('commit');
+    const settled = sum('payment') - sum('clawback') + sum('return');
+    if (funded && settled !== committed - sum('clawback')) {
+      problems.push(`${c.persona.title}: paid ${sum('payment')} - clawed back ${sum('clawback')} + returned ${sum('return')} does not settle the commitment of ${committed}`);
+    }
+  }
+  problems.push(...(await reconcile(sys.db.prisma, result.programmeId)));
+  return problems;
+}
