@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
   mountRoutes(router, routes, deps);
   app.use(router);
 
-  app.use(notFoundHandler);
+  app.use(notFoundHandler(routes));
   app.use(errorHandler(deps.logger, deps.prisma));
   return app;
 }

@@ -1,5 +1,6 @@
 // `npm run api`: the API as its own process, against TEMPORAL_ADDRESS. The app itself is api/app.ts.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
@@ -8,12 +9,34 @@ import { migrateDatabase } from '../infra/migrate';
 import { piiHashKey } from '../infra/pii';
 import { connectClient } from '../infra/temporal';
 import { createApp } from './app';
+import { AppError, PROBLEM_CONTENT_TYPE, problems } from './http/problem';
 import { ensureAdmin } from './use-cases/users';
+
+/**
+ * Requests Node's HTTP parser refuses before Express sees them (headers or URL over its 16 kB limit,
+ * a malformed request line) get the API's one error format too, instead of Node's empty answer.
+ */
+function answerUnparsable(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const problem = tooLarge
+    ? new AppError(431, 'HeadersTooLarge', 'Request headers too large', 'The URL and headers together must stay under 16 kB')
+    : problems.badRequest('The request is not valid HTTP');
+  const body = JSON.stringify(problem.toProblem());
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `content-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
 
 /** Listens and resolves once the port is bound. */
 export function listen(app: Express, host: string, port: number): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     const server = http.createServer(app);
+    server.on('clientError', answerUnparsable);
     // Idle keep-alive connections are left for the client (or proxy) to close: with Node's default
     // of 5 s the server could close one just as a client sent a request on it, which the client
     // sees as "other side closed" — it happened under load in test/reliability.

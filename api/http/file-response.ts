@@ -12,6 +12,17 @@ export class FileResponse {
 }
 
 export type ExportFormat = 'csv' | 'xlsx';
+
+/**
+ * Text that a spreadsheet would read as a formula (it starts with = + - @, or a tab or carriage
+ * return before one, full-width forms included) gets a leading apostrophe, as OWASP advises for CSV
+ * injection: a title like =HYPERLINK("http://evil", "x") opens as text, not as a live link or
+ * command. Numbers stay numbers. Done for XLSX too: its strings are not formulas, but become one
+ * when someone edits the cell.
+ */
+export function neutraliseFormula(v: string): string {
+  return /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(v) ? `'${v}` : v;
+}
 export const EXPORT_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'] as const;
 
 /**
@@ -24,7 +35,8 @@ export function exportRows(
   columns: Array<{ key: string; header: string }>,
   pages: AsyncIterable<Array<Record<string, unknown>>>,
 ): FileResponse {
-  const cell = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? Number(v) : v ?? '');
+  const cell = (v: unknown) =>
+    v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? neutraliseFormula(v) : v ?? '';
   if (format === 'csv') {
     const csv = stringify({ header: true, columns, bom: true });
     (async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyRoute } from './route';
+import { ALLOWED_TEXT_PATTERN } from './text';
 
 // The OpenAPI 3.1 document, built from the same route table and zod schemas that authenticate and
 // validate requests: a route cannot exist without being documented. OpenAPI 3.1 schemas are JSON
@@ -9,7 +10,19 @@ const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
+  return withTextRule(rest) as Record<string, unknown>;
+}
+
+/**
+ * Every free string (no pattern, format or enum of its own) gets the pattern the route layer
+ * enforces on all text: no control, invisible or bidirectional-override characters.
+ */
+function withTextRule(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withTextRule);
+  if (!node || typeof node !== 'object') return node;
+  const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withTextRule(v)])) as Record<string, unknown>;
+  const free = out.type === 'string' && !('pattern' in out) && !('format' in out) && !('enum' in out) && !('const' in out) && !('allOf' in out);
+  return free ? { ...out, pattern: ALLOWED_TEXT_PATTERN } : out;
 }
 
 function toOpenApiPath(path: string): string {
@@ -45,6 +58,7 @@ function errorResponses(route: AnyRoute) {
     '400': problem('The request is not valid (ValidationFailed, BadRequest)'),
     '404': problem('No such resource, or one the caller may not see (NotFound)'),
     '429': problem('Too many requests from this caller (RateLimited)'),
+    '431': problem('The URL and headers together are over 16 kB (HeadersTooLarge)'),
     '500': problem('An error on our side (InternalError); quote the request id'),
     '503': problem('A dependency is unavailable (Unavailable)'),
   };
@@ -85,7 +99,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { title:
             ? { description: 'Done' }
             : route.produces
               ? { description: 'A file, streamed', content: Object.fromEntries(route.produces.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) }
-              : { description: 'Success', content: { 'application/json': { schema: {} } } },
+              : { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
         ...errorResponses(route),
       },
     };
@@ -102,18 +116,24 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[], info: { title:
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: pf_<key id>_<secret>' } },
       schemas: {
+        // Exactly what every error answer carries (api/http/problem.ts), so that a stray field or
+        // a non-problem error body breaks the document.
         Problem: {
           type: 'object',
-          required: ['type', 'title', 'status', 'code'],
+          additionalProperties: false,
+          required: ['type', 'title', 'status', 'code', 'detail'],
           properties: {
-            type: { type: 'string', description: 'urn:programme-flow:problem:<code>' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
+            type: { type: 'string', pattern: '^urn:programme-flow:problem:[A-Za-z]+$', description: 'urn:programme-flow:problem:<code>' },
+            title: { type: 'string', minLength: 1 },
+            status: { type: 'integer', minimum: 400, maximum: 599 },
             detail: { type: 'string' },
             instance: { type: 'string' },
-            code: { type: 'string', description: 'Stable, machine-readable' },
+            code: { type: 'string', pattern: '^[A-Za-z]+$', description: 'Stable, machine-readable' },
             requestId: { type: 'string' },
-            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            errors: {
+              type: 'array',
+              items: { type: 'object', additionalProperties: false, required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
+            },
           },
         },
       },

@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps';
 import { FileResponse } from './file-response';
 import { idempotency, idempotentUpdateId, keepAnswer } from './idempotency';
 import { problems } from './problem';
+import { FORBIDDEN_TEXT } from './text';
 
 type Schema = z.ZodType;
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -66,8 +67,33 @@ export function defineRoute<
   return spec as AnyRoute;
 }
 
+/** Every string in a request (keys too), with where it is, e.g. body.members.2. */
+function forbiddenText(value: unknown, where: string, found: Array<{ path: string; message: string }>): void {
+  if (typeof value === 'string') {
+    if (FORBIDDEN_TEXT.test(value)) found.push({ path: where, message: 'Control, invisible or bidirectional-override characters, or broken UTF-16, are not accepted' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => forbiddenText(v, `${where}.${i}`, found));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      forbiddenText(k, `${where}.${k}`, found);
+      forbiddenText(v, `${where}.${k}`, found);
+    }
+  }
+}
+
 function parse(schema: Schema | undefined, value: unknown, where: string): unknown {
-  if (!schema) return undefined;
+  const bad: Array<{ path: string; message: string }> = [];
+  forbiddenText(value, where, bad);
+  if (bad.length > 0) throw problems.validation(bad);
+  if (!schema) {
+    // A route that takes no query or body takes none: an unknown field is refused, as in a schema.
+    const fields = value && typeof value === 'object' ? Object.keys(value) : [];
+    if (where !== 'params' && fields.length > 0) throw problems.validation(fields.map((f) => ({ path: `${where}.${f}`, message: `This route takes no ${where}` })));
+    if (where === 'body' && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      throw problems.validation([{ path: 'body', message: 'This route takes no body' }]);
+    }
+    return undefined;
+  }
   const result = schema.safeParse(value);
   if (!result.success) {
     throw problems.validation(

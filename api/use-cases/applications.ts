@@ -17,7 +17,7 @@ import type { ProgrammeConfig } from '../../shared/programme-config';
 import type { applicationWorkflow } from '../../workflows';
 import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
-import { fen } from '../http/schemas';
+import { fen, isoDateTime, queryInt } from '../http/schemas';
 import { auditRead, writeAudit } from './audit';
 
 const name = z.string().trim().min(1).max(200);
@@ -46,15 +46,15 @@ export const listApplicationsQuery = z
     /** Cases a reviewer sits (or sat) on. */
     reviewerId: z.uuid().optional(),
     waitingOn: z.enum(['applicant', 'officer', 'reviewer', 'finance', 'public', 'system', 'nobody']).optional(),
-    dueBefore: z.iso.datetime({ offset: true }).optional(),
-    dueAfter: z.iso.datetime({ offset: true }).optional(),
-    minFen: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-    maxFen: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+    dueBefore: isoDateTime.optional(),
+    dueAfter: isoDateTime.optional(),
+    minFen: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+    maxFen: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
     /** Free text over titles, host units and team leads' names. */
     q: z.string().trim().min(1).max(100).optional(),
     sort: z.enum(SORTS).default('createdAt'),
     order: z.enum(['asc', 'desc']).default('asc'),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: queryInt(1, 200).default(50),
     /** The nextCursor of the previous page. */
     cursor: z.string().max(500).optional(),
   })

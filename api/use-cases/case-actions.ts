@@ -31,7 +31,7 @@ import {
 import { keyedHash } from '../../infra/pii';
 import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
-import { fen } from '../http/schemas';
+import { fen, isoDateTime } from '../http/schemas';
 import { loadVisible } from './applications';
 import { getConfigVersion } from './programmes';
 
@@ -166,7 +166,7 @@ export const CASE_ACTIONS: readonly CaseAction[] = [
     roles: ['officer'],
     target: 'case',
     update: scheduleAssessmentUpdate,
-    body: z.strictObject({ kind: z.enum(['defence', 'site_visit']), at: z.iso.datetime({ offset: true }), place: z.string().trim().min(1).max(300) }),
+    body: z.strictObject({ kind: z.enum(['defence', 'site_visit']), at: isoDateTime, place: z.string().trim().min(1).max(300) }),
     command: asIs,
   }),
   action({

@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import type { AppDeps } from '../deps';
+import { isoDateTime, queryInt } from '../http/schemas';
 
 // Registers for staff: objections, milestone checks and disbursements across cases, from the read
 // model, filtered and paged by keyset (id order).
 
 const page = {
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInt(1, 200).default(50),
   cursor: z.string().max(200).optional(),
 };
 const window = {
-  dueBefore: z.iso.datetime({ offset: true }).optional(),
-  dueAfter: z.iso.datetime({ offset: true }).optional(),
+  dueBefore: isoDateTime.optional(),
+  dueAfter: isoDateTime.optional(),
 };
 const range = (before?: string, after?: string) =>
   before || after ? { ...(before ? { lt: new Date(before) } : {}), ...(after ? { gte: new Date(after) } : {}) } : undefined;
@@ -70,12 +71,12 @@ export async function listMilestones(deps: AppDeps, q: z.infer<typeof milestones
 export const disbursementsQuery = z.strictObject({
   programmeId: z.uuid().optional(),
   caseId: z.uuid().optional(),
-  minFen: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-  maxFen: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-  paidBefore: z.iso.datetime({ offset: true }).optional(),
-  paidAfter: z.iso.datetime({ offset: true }).optional(),
+  minFen: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  maxFen: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  paidBefore: isoDateTime.optional(),
+  paidAfter: isoDateTime.optional(),
   limit: page.limit,
-  cursor: z.coerce.number().int().nonnegative().optional(),
+  cursor: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
 });
 
 /** Payments made (ledger entries of kind payment). */

@@ -24,6 +24,7 @@ import { EXPERT_TITLES, type StationProgrammeConfig } from '../../shared/program
 import type { stationWorkflow } from '../../workflows';
 import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
+import { isoDateTime, queryInt } from '../http/schemas';
 import { type CaseAction, type LoadedCase, action, asIs, childActions, empty, reason } from './case-actions';
 import { auditRead, writeAudit } from './audit';
 
@@ -85,9 +86,9 @@ export const listStationsQuery = z.strictObject({
   type: z.string().max(40).optional(),
   host: z.string().max(300).optional(),
   stage: z.enum(STATION_STAGES).optional(),
-  dueBefore: z.iso.datetime({ offset: true }).optional(),
-  dueAfter: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  dueBefore: isoDateTime.optional(),
+  dueAfter: isoDateTime.optional(),
+  limit: queryInt(1, 200).default(50),
   cursor: z.uuid().optional(),
 });
 

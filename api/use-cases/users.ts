@@ -8,7 +8,8 @@ import { problems } from '../http/problem';
 import { writeAudit } from './audit';
 
 export const newUserSchema = z.strictObject({
-  email: z.string().trim().toLowerCase().email().max(254),
+  // RFC 5321: at most 64 characters before the @ (zod's own check allows more).
+  email: z.string().trim().toLowerCase().email().max(254).regex(/^[^@]{1,64}@/, 'At most 64 characters before the @'),
   displayName: z.string().trim().min(1).max(200),
   role: z.enum(ROLES),
   /** For reviewers: the fields they may be drawn for. */

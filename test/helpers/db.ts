@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '../../infra/db';
@@ -53,3 +53,22 @@ function freshPostgresDatabase(): TestDatabase {
     },
   };
 }
+
+/**
+ * Every table's row count and a hash of its rows, from SQLite itself. The idempotency records are
+ * left out: keeping a rejected request's answer for its key is what they are for.
+ */
+export async function snapshotTables(prisma: PrismaClient): Promise<Record<string, string>> {
+  const tables = await prisma.$queryRawUnsafe<Array<{ name: string }>>(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_prisma%' ORDER BY name",
+  );
+  const out: Record<string, string> = {};
+  for (const { name } of tables) {
+    if (name === 'IdempotencyRecord') continue;
+    const rows = await prisma.$queryRawUnsafe<unknown[]>(`SELECT * FROM "${name}" ORDER BY rowid`);
+    const hash = createHash('sha256').update(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).digest('hex');
+    out[name] = `${rows.length} rows ${hash.slice(0, 16)}`;
+  }
+  return out;
+}
+
