@@ -14,14 +14,16 @@ import { Client, Connection } from '@temporalio/client';
 import { createPrismaClient } from '../infra/db';
 import { type BenchContext, type ModuleResult } from './lib/context';
 import { Api, log } from './lib/http';
+import { type ProfileSummary, summariseProfile } from './lib/profile';
 import { renderMarkdown, writeReadme } from './report';
 import type { ServerInfo } from './server';
 import { api } from './modules/api';
+import { burst } from './modules/burst';
 import { contention } from './modules/contention';
 import { lifecycle } from './modules/lifecycle';
 import { scale } from './modules/scale';
 
-export const MODULES = { lifecycle, contention, api, scale } as const;
+export const MODULES = { lifecycle, burst, contention, api, scale } as const;
 type ModuleName = keyof typeof MODULES;
 
 export interface BenchResults {
@@ -31,7 +33,7 @@ export interface BenchResults {
   machine: ReturnType<typeof machine>;
   commit: string;
   modules: Partial<Record<ModuleName, ModuleResult & { seconds: number }>>;
-  profile?: string;
+  profile?: ProfileSummary & { file: string };
 }
 
 function parseArgs(argv: string[]) {
@@ -127,8 +129,14 @@ async function main() {
   }
   if (profileDir) {
     const profiles = fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));
-    results.profile = profiles.length ? path.relative(root, path.join(profileDir, profiles[0]!)) : undefined;
-    log(`CPU profile of the system under test: ${results.profile ?? 'none written'}`);
+    // One profile per thread: the main thread (API, activities, Prisma) is the largest; the others
+    // are the workflow threads and tsx's loader.
+    const main = profiles.map((f) => path.join(profileDir, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+    if (main) {
+      results.profile = { file: path.relative(root, main), ...summariseProfile(main, 15) };
+      log(`CPU profile of the system under test's main thread: ${results.profile.file}`);
+      for (const p of results.profile.byPlace.slice(0, 10)) log(`  ${String(p.share).padStart(5)}%  ${p.place}`);
+    }
   }
 
   const json = JSON.stringify(results, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2);

@@ -84,9 +84,12 @@ export async function programmeReport(prisma: PrismaClient, id: string, now = ne
 
   // Time in each stage: from entering it to entering the next (or now, for the stage a case is in).
   const ids = [...groupOf.keys()];
-  const history = ids.length
-    ? await prisma.stageHistory.findMany({ where: { caseId: { in: ids } }, orderBy: [{ caseId: 'asc' }, { seq: 'asc' }], select: { caseId: true, stage: true, enteredAt: true } })
-    : [];
+  // In slices: an IN list with an order cannot be split by Prisma, and SQLite binds at most 999 values.
+  const history: Array<{ caseId: string; stage: string; enteredAt: Date }> = [];
+  for (let k = 0; k < ids.length; k += 500) {
+    const slice = ids.slice(k, k + 500);
+    history.push(...(await prisma.stageHistory.findMany({ where: { caseId: { in: slice } }, orderBy: [{ caseId: 'asc' }, { seq: 'asc' }], select: { caseId: true, stage: true, enteredAt: true } })));
+  }
   const spans = new Map<string, number[]>();
   for (let i = 0; i < history.length; i++) {
     const h = history[i]!;
