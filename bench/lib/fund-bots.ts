@@ -14,12 +14,12 @@ import { type Api, log } from './http';
 export const BENCH_TIME_SCALE = 2_000_000;
 
 /** The bench's call; `timeScale` 1 keeps parked cases where they are (no deadline passes during a run). */
-export function benchFundConfig(timeScale = BENCH_TIME_SCALE): ProgrammeConfigInput {
+export function benchFundConfig(timeScale = BENCH_TIME_SCALE, field = 'new-energy'): ProgrammeConfigInput {
   const long = 3_650;
   return {
     timeScale,
     tiers: [{ code: 'A', amountFen: 800_000_000 }],
-    eligibility: { fields: ['new-energy'] },
+    eligibility: { fields: [field] },
     formalReview: { revisionDays: long },
     review: {
       rubric: [
@@ -81,11 +81,14 @@ export interface FundRunOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions): Promise<FundRun> {
+  // Panels are drawn from every reviewer of the field: a field of its own keeps each run's panels
+  // to the reviewers its bots hold the keys of.
+  const field = `bench-${o.label}`;
   const officer = await api.user(adminKey, 'officer', `${o.label} officer`);
   const finance = await api.user(adminKey, 'finance', `${o.label} finance`);
   const reviewers = new Map<string, string>();
   for (let i = 0; i < (o.reviewers ?? 10); i++) {
-    const r = await api.user(adminKey, 'reviewer', `${o.label} reviewer ${i}`, ['new-energy']);
+    const r = await api.user(adminKey, 'reviewer', `${o.label} reviewer ${i}`, [field]);
     reviewers.set(r.id, r.key);
   }
   const applicants = [];
@@ -100,7 +103,7 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
     budgetFen: o.budgetFen ?? o.cases * 800_000_000,
     opensAt: new Date(Date.now() - 60_000).toISOString(),
     closesAt: new Date(Date.now() + closesIn).toISOString(),
-    config: benchFundConfig(),
+    config: benchFundConfig(BENCH_TIME_SCALE, field),
   });
 
   const latencies: Record<string, number[]> = {};
@@ -131,7 +134,7 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
         programmeId: programme.id,
         title: `Bench case ${i}`,
         summary: 'A pilot line with a host enterprise in the zone.',
-        field: 'new-energy',
+        field,
         requestedFen: 800_000_000,
         unitName: `Bench Unit ${i} Co., Ltd.`,
         members: ['Li Na'],

@@ -33,10 +33,10 @@ export async function burst(ctx: BenchContext): Promise<ModuleResult> {
   );
   const queries = { wallMs: Date.now() - q0, latency: summarise(q) };
   log(`burst: ${seated.length} case view queries at once in ${fmt(queries.wallMs / 1000)} s (p50 ${queries.latency.p50Ms} ms)`);
-  const phases: Record<string, { wallMs: number; latency: ReturnType<typeof summarise>; refused: number }> = {};
+  const phases: Record<string, { wallMs: number; latency: ReturnType<typeof summarise>; refused: Record<string, number> }> = {};
   for (const phase of ['declaration', 'score'] as const) {
     const times: number[] = [];
-    let refused = 0;
+    const refused: Record<string, number> = {};
     const t0 = Date.now();
     await Promise.all(
       seated.map(async (a) => {
@@ -44,11 +44,11 @@ export async function burst(ctx: BenchContext): Promise<ModuleResult> {
         const body = phase === 'declaration' ? { conflict: false } : { scores: { innovation: 8, team: 8 }, comment: 'Credible team', recommendation: 'fund' };
         const r = await ctx.api.call(key, 'POST', `/applications/${a.caseId}/review/${phase}`, body);
         if (r.status < 400) times.push(r.ms);
-        else refused++;
+        else refused[`${r.status} ${r.body?.code ?? ''}`.trim()] = (refused[`${r.status} ${r.body?.code ?? ''}`.trim()] ?? 0) + 1;
       }),
     );
     phases[phase] = { wallMs: Date.now() - t0, latency: summarise(times), refused };
-    log(`burst: ${seated.length} ${phase}s at once in ${fmt((Date.now() - t0) / 1000)} s (p50 ${summarise(times).p50Ms} ms, p99 ${summarise(times).p99Ms} ms, ${refused} refused)`);
+    log(`burst: ${seated.length} ${phase}s at once in ${fmt((Date.now() - t0) / 1000)} s (p50 ${summarise(times).p50Ms} ms, p99 ${summarise(times).p99Ms} ms; refused: ${JSON.stringify(refused)})`);
   }
 
   // Baseline: k bare workflows taking 10 updates each (5 at once, twice), with one activity each.
