@@ -25,6 +25,7 @@ export function renderMarkdown(r: BenchResults, resultsFile: string | null): str
     }
     lines.push(`| _${name}: ${mod!.seconds} s_ | | | | | |`);
   }
+  for (const [name, err] of Object.entries(r.failed ?? {})) lines.push('', `**${name} failed**: ${err.split('\n')[0]}`);
   if (r.profile) {
     lines.push('', `CPU profile of the system under test's main thread (\`--profile\`): busy ${(r.profile.busyMs / 1000).toFixed(0)} s of ${(r.profile.totalMs / 1000).toFixed(0)} s; self time by where the code lives:`, '');
     lines.push(r.profile.byPlace.slice(0, 10).map((p) => `${p.place} ${p.share}%`).join(' · '));

@@ -34,6 +34,8 @@ export interface BenchResults {
   commit: string;
   modules: Partial<Record<ModuleName, ModuleResult & { seconds: number }>>;
   profile?: ProfileSummary & { file: string };
+  /** Modules that failed, with their error: the others' figures stand. */
+  failed?: Record<string, string>;
 }
 
 function parseArgs(argv: string[]) {
@@ -114,13 +116,23 @@ async function main() {
   const prisma = createPrismaClient(info.databaseUrl, 60_000);
   const connection = await Connection.connect({ address: info.temporalAddress });
   const ctx: BenchContext = { quick: args.quick, api: new Api(info.apiUrl), bare: new Api(info.bareUrl), info, prisma, temporal: new Client({ connection }), shared: {} };
+  // What has been measured is kept as the run goes: a module that fails (or a run cut short) loses
+  // only its own figures.
+  const progressFile = path.join(dataDir, 'results-so-far.json');
+  const keep = () => fs.writeFileSync(progressFile, JSON.stringify(results, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2));
   try {
     for (const name of args.only) {
       const t0 = Date.now();
       log(`— ${name} —`);
-      const r = await MODULES[name](ctx);
-      results.modules[name] = { ...r, seconds: Math.round((Date.now() - t0) / 1000) };
-      log(`${name} done in ${results.modules[name]!.seconds} s`);
+      try {
+        const r = await MODULES[name](ctx);
+        results.modules[name] = { ...r, seconds: Math.round((Date.now() - t0) / 1000) };
+        log(`${name} done in ${results.modules[name]!.seconds} s`);
+      } catch (err) {
+        results.failed = { ...results.failed, [name]: String((err as Error).stack ?? err).slice(0, 2_000) };
+        log(`${name} FAILED: ${(err as Error).message}`);
+      }
+      keep();
     }
   } finally {
     await connection.close();
@@ -140,11 +152,12 @@ async function main() {
   }
 
   const json = JSON.stringify(results, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 2);
-  if (args.quick || args.only.length < Object.keys(MODULES).length) {
+  if (results.failed) process.exitCode = 1;
+  if (args.quick || args.only.length < Object.keys(MODULES).length || results.failed) {
     const out = path.join(root, 'bench', '.data', args.quick ? 'quick' : 'partial');
     fs.writeFileSync(`${out}.json`, json);
     fs.writeFileSync(`${out}.md`, renderMarkdown(results, null));
-    log(`wrote ${path.relative(root, out)}.json and .md (a quick or partial run does not replace the committed results)`);
+    log(`wrote ${path.relative(root, out)}.json and .md (a quick, partial or failed run does not replace the committed results)`);
   } else {
     fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
     const file = path.join(root, 'bench', 'results', `${results.date.slice(0, 10)}.json`);

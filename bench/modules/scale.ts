@@ -49,6 +49,7 @@ export async function scale(ctx: BenchContext): Promise<ModuleResult> {
   const applicants: Array<{ id: string; key: string }> = [];
   for (let i = 0; i < 20; i++) applicants.push(await api.user(info.adminKey, 'applicant', `scale lead ${i}`));
   const waiting = await programme(api, officer.key, 365 * DAY, 'open');
+  const programmes = [waiting];
 
   const out: Level[] = [];
   const ids = { submitted: [] as string[], formal: [] as string[], expert: [] as string[] };
@@ -60,15 +61,20 @@ export async function scale(ctx: BenchContext): Promise<ModuleResult> {
     const appBefore = sqliteBytes(appDbFile(info));
     const temporalBefore = sqliteBytes(temporalDbFile(info));
     const latencies: number[] = [];
+    const closingFrom = programmes.length;
     const t0 = Date.now();
     // Two in three go to calls that close shortly (a fresh call every 20 s): those cases reach formal review.
     let closing = { id: await programme(api, officer.key, 25_000, 'closing'), until: Date.now() + 20_000 };
+    programmes.push(closing.id);
     const closingIds: string[] = [];
     let started = 0;
     let lastLog = Date.now();
     await pool(Array.from({ length: todo }), 16, async (_, i) => {
       if (Date.now() - t0 > budgetMs(target)) return;
-      if (Date.now() > closing.until) closing = { id: await programme(api, officer.key, 25_000, 'closing'), until: Date.now() + 20_000 };
+      if (Date.now() > closing.until) {
+        closing = { id: await programme(api, officer.key, 25_000, 'closing'), until: Date.now() + 20_000 };
+        programmes.push(closing.id);
+      }
       const toClosing = i % 3 !== 0;
       const lead = applicants[i % applicants.length]!;
       const s0 = performance.now();
@@ -96,7 +102,8 @@ export async function scale(ctx: BenchContext): Promise<ModuleResult> {
     // Half of those in formal review are accepted: their review rounds draw panels of five.
     const waitUntil = Date.now() + 60_000;
     for (;;) {
-      const n = await ctx.prisma.application.count({ where: { id: { in: closingIds }, stage: 'formal_review' } });
+      // By programme, not by a list of case ids: SQLite binds at most 999 values per statement.
+      const n = await ctx.prisma.application.count({ where: { programmeId: { in: programmes.slice(closingFrom) }, stage: 'formal_review' } });
       if (n === closingIds.length || Date.now() > waitUntil) break;
       await sleep(1_000);
     }
@@ -110,7 +117,7 @@ export async function scale(ctx: BenchContext): Promise<ModuleResult> {
 
     total += started;
     await ctx.prisma.$queryRawUnsafe('PRAGMA wal_checkpoint(TRUNCATE)');
-    const parkedRows = await ctx.prisma.application.groupBy({ by: ['stage'], where: { id: { in: [...ids.submitted, ...ids.formal, ...ids.expert] } }, _count: true });
+    const parkedRows = await ctx.prisma.application.groupBy({ by: ['stage'], where: { programmeId: { in: programmes }, stage: { not: 'draft' } }, _count: true });
     const parked = Object.fromEntries(parkedRows.map((r) => [r.stage, r._count]));
     const mem = serverMemory(info.pid);
     const sample = (list: string[]) => list.slice(-3);
