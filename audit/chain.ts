@@ -61,17 +61,29 @@ export function entryHash(seq: number, prevHash: string, c: AuditContent & { at:
 /** Appends an entry inside the caller's transaction. With an idempotency key, appends it once. */
 export async function appendAudit(tx: Prisma.TransactionClient, c: AuditContent): Promise<void> {
   if (c.idempotencyKey && (await tx.auditEntry.findUnique({ where: { idempotencyKey: c.idempotencyKey }, select: { id: true } }))) return;
-  await tx.auditHead.upsert({ where: { id: 1 }, create: { id: 1, seq: 0, hash: GENESIS }, update: {} });
-  // Taking the head's row first makes concurrent appends wait for each other.
-  await tx.$executeRaw`UPDATE "AuditHead" SET "seq" = "seq" + 1 WHERE "id" = 1`;
-  const head = await tx.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+  // Taking the head's row first makes concurrent appends wait for each other. One statement takes
+  // it, advances it and reads it back: every append runs this on a hot path (each staff read of a
+  // case, each stage change), and each Prisma model query costs several milliseconds of CPU to
+  // build (see bench/README.md), so the head is handled in plain SQL that SQLite and PostgreSQL share.
+  let [head] = await advanceHead(tx);
+  if (!head) {
+    await tx.auditHead.upsert({ where: { id: 1 }, create: { id: 1, seq: 0, hash: GENESIS }, update: {} });
+    [head] = await advanceHead(tx);
+  }
+  const seq = Number(head!.seq);
+  const prevHash = head!.hash;
   const at = c.at ?? new Date();
   const content = stored({ ...c, at });
-  const hash = entryHash(head.seq, head.hash, content);
+  const hash = entryHash(seq, prevHash, content);
   const { before, after, ...rest } = content;
   // JSON null and a missing value read back alike (null), so the hash is the same either way.
-  await tx.auditEntry.create({ data: { ...rest, before: before ?? undefined, after: after ?? undefined, seq: head.seq, prevHash: head.hash, hash } });
-  await tx.auditHead.update({ where: { id: 1 }, data: { hash } });
+  await tx.auditEntry.create({ data: { ...rest, before: before ?? undefined, after: after ?? undefined, seq, prevHash, hash } });
+  await tx.$executeRaw`UPDATE "AuditHead" SET "hash" = ${hash} WHERE "id" = 1`;
+}
+
+/** Advances the head's sequence number and returns it with the previous entry's hash (none before the first append). */
+function advanceHead(tx: Prisma.TransactionClient) {
+  return tx.$queryRaw<Array<{ seq: number | bigint; hash: string }>>`UPDATE "AuditHead" SET "seq" = "seq" + 1 WHERE "id" = 1 RETURNING "seq", "hash"`;
 }
 
 export interface ChainReport {

@@ -196,21 +196,26 @@ export async function resubmit(deps: AppDeps, actor: Actor, id: string, { reques
 
 export async function getApplication(deps: AppDeps, actor: Actor, id: string, requestId: string) {
   const app = await loadVisible(deps, actor, id);
-  await auditRead(deps.prisma, actor, 'application', id, requestId);
-  const history = await deps.prisma.stageHistory.findMany({
-    where: { caseId: id },
-    orderBy: { seq: 'asc' },
-    select: { stage: true, enteredAt: true, reason: true },
-  });
-  let workflow: ApplicationView | null = null;
-  if (app.workflowId) {
-    try {
-      workflow = await deps.temporal.workflow.getHandle(app.workflowId).query(applicationViewQuery);
-    } catch (err) {
-      // The read model still answers when Temporal does not; the caller sees `workflow: null`.
-      deps.logger.warn({ err, applicationId: id }, 'workflow query failed');
-    }
-  }
+  // The record of a staff read is written while the case is read, not before: the answer waits
+  // for both, so nothing is shown unless the read was recorded, but the latencies overlap.
+  const [, history, workflow] = await Promise.all([
+    auditRead(deps.prisma, actor, 'application', id, requestId),
+    deps.prisma.stageHistory.findMany({
+      where: { caseId: id },
+      orderBy: { seq: 'asc' },
+      select: { stage: true, enteredAt: true, reason: true },
+    }),
+    (async (): Promise<ApplicationView | null> => {
+      if (!app.workflowId) return null;
+      try {
+        return await deps.temporal.workflow.getHandle(app.workflowId).query(applicationViewQuery);
+      } catch (err) {
+        // The read model still answers when Temporal does not; the caller sees `workflow: null`.
+        deps.logger.warn({ err, applicationId: id }, 'workflow query failed');
+        return null;
+      }
+    })(),
+  ]);
   return { ...present(app), history, workflow };
 }
 

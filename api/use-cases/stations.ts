@@ -185,17 +185,21 @@ export async function submitStation(deps: AppDeps, actor: Actor, id: string, { r
 
 export async function getStation(deps: AppDeps, actor: Actor, id: string, requestId: string) {
   const s = await loadVisibleStation(deps, actor, id);
-  await auditRead(deps.prisma, actor, 'station', id, requestId);
-  const history = await deps.prisma.stageHistory.findMany({ where: { caseId: id }, orderBy: { seq: 'asc' }, select: { stage: true, enteredAt: true, reason: true } });
-  const evaluations = await deps.prisma.milestone.findMany({ where: { caseId: id }, orderBy: { dueAt: 'asc' } });
-  let workflow: StationView | null = null;
-  if (s.workflowId) {
-    try {
-      workflow = await deps.temporal.workflow.getHandle(s.workflowId).query(stationViewQuery);
-    } catch (err) {
-      deps.logger.warn({ err, stationId: id }, 'workflow query failed');
-    }
-  }
+  // As for an application: the staff read is recorded while the station is read; both or nothing.
+  const [, history, evaluations, workflow] = await Promise.all([
+    auditRead(deps.prisma, actor, 'station', id, requestId),
+    deps.prisma.stageHistory.findMany({ where: { caseId: id }, orderBy: { seq: 'asc' }, select: { stage: true, enteredAt: true, reason: true } }),
+    deps.prisma.milestone.findMany({ where: { caseId: id }, orderBy: { dueAt: 'asc' } }),
+    (async (): Promise<StationView | null> => {
+      if (!s.workflowId) return null;
+      try {
+        return await deps.temporal.workflow.getHandle(s.workflowId).query(stationViewQuery);
+      } catch (err) {
+        deps.logger.warn({ err, stationId: id }, 'workflow query failed');
+        return null;
+      }
+    })(),
+  ]);
   return { ...present(s), history, evaluations, workflow };
 }
 

@@ -1,6 +1,7 @@
 // The read model at 100,000 applications: filtered, searched and paged to the end correctly; and
 // each role's inbox holds what waits on it and nothing else.
 import { randomUUID } from 'node:crypto';
+import { generateApplications } from '../../bench/data/generate';
 import { DAY } from '../helpers/fixtures';
 import { seedApplication, seedProgramme } from '../helpers/seed';
 import { type TestSystem, startSystem } from '../helpers/system';
@@ -23,25 +24,7 @@ afterAll(async () => {
 
 it('filters, searches and pages through 100,000 applications', async () => {
   const lead = await sys.user('applicant');
-  for (let chunk = 0; chunk < 20; chunk++) {
-    await sys.db.prisma.application.createMany({
-      data: Array.from({ length: 5_000 }, (_, j) => {
-        const i = chunk * 5_000 + j;
-        return {
-          id: randomUUID(),
-          programmeId,
-          applicantId: lead.id,
-          title: i % 10_000 === 7 ? `氢能 hydrogen ${i}` : `Project ${i}`,
-          summary: '',
-          field: 'new-energy',
-          requestedFen: BigInt((i % 100) * 1_000_000),
-          stage: i % 4 === 0 ? 'formal_review' : 'submitted',
-          waitingOn: i % 4 === 0 ? 'officer' : 'system',
-          createdAt: new Date(Date.now() - i * 1_000),
-        };
-      }),
-    });
-  }
+  await generateApplications(sys.db.prisma, { programmeId, applicantIds: [lead.id], count: 100_000 });
   expect(await sys.db.prisma.application.count({ where: { programmeId } })).toBe(100_000);
 
   const search = await sys.call('GET', `/applications?programmeId=${programmeId}&q=${encodeURIComponent('氢能')}&limit=200`, { key: officer.key });
