@@ -1,5 +1,6 @@
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { type Prisma as SqliteTypes, PrismaClient } from '../generated/prisma/client';
 import { type Prisma as PostgresTypes, PrismaClient as PostgresPrismaClient } from '../generated/prisma-pg/client';
 import { databaseProvider } from './database-url';
@@ -16,7 +17,13 @@ import { databaseProvider } from './database-url';
  */
 export function createPrismaClient(databaseUrl: string, timeoutMs = 10_000, poolSize = 10): PrismaClient {
   if (databaseProvider(databaseUrl) === 'postgresql') {
-    const adapter = new PrismaPg({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: timeoutMs });
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: timeoutMs });
+    // An idle connection the server closes (a restart, a failover, an administrator) is an 'error'
+    // event on the pool; unheard, it would crash the process. The pool replaces it on next use.
+    pool.on('error', () => undefined);
+    // The same for a connection lost while checked out: the query on it fails and says so.
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const adapter = new PrismaPg(pool);
     const client = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
     postgresClients.add(client);
     return client;

@@ -44,8 +44,24 @@ function isUnavailable(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : null;
   if (grpc) return TRANSIENT_GRPC.has(grpc.code);
-  if (err instanceof Prisma.PrismaClientKnownRequestError) return TRANSIENT_PRISMA.has(err.code) || isRetryableConflict(err);
+  if (err instanceof Prisma.PrismaClientKnownRequestError) return TRANSIENT_PRISMA.has(err.code) || isRetryableConflict(err) || isLostConnection(err);
   if (err instanceof Prisma.PrismaClientInitializationError) return true;
+  return isLostConnection(err);
+}
+
+// PostgreSQL: the connection was terminated, the server is shutting down or starting, or refuses
+// more connections; node-postgres: the socket went away.
+const LOST_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '53300']);
+const LOST_CONNECTION_KINDS = new Set(['ConnectionClosed', 'DatabaseNotReachable', 'SocketTimeout', 'TooManyConnections']);
+
+/** A database connection lost mid-request, however the driver adapter wrapped it. */
+function isLostConnection(err: unknown): boolean {
+  for (let e = err as Record<string, any> | undefined, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    const adapter = e.meta?.driverAdapterError?.cause ?? (e.name === 'DriverAdapterError' ? e.cause : undefined);
+    if (adapter && (LOST_CONNECTION_KINDS.has(adapter.kind) || LOST_CONNECTION_CODES.has(adapter.originalCode))) return true;
+    if (LOST_CONNECTION_CODES.has(e.code)) return true;
+    if (typeof e.message === 'string' && /Connection terminated|terminating connection|connection error and is not queryable|ECONNRESET|ECONNREFUSED|Server has closed the connection/.test(e.message)) return true;
+  }
   return false;
 }
 
