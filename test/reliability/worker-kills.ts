@@ -36,17 +36,14 @@ const MONEY_ACTIVITIES = ['commitAward', 'payTranche', 'settleCase'];
 /**
  * The demo's personas without the two whose fate is a missed deadline (a lapsed agreement, a
  * revision never made in time): a worker that is down for seconds must not decide a case. Deadlines
- * become long; the mid-term check comes after months instead of years, to keep the run short.
+ * become long; the project's milestones come after months instead of years, to keep the run short.
  */
 export function patientConfig(config: Record<string, any>): void {
   const long = 3000;
   config.formalReview = { revisionDays: long };
   config.review = { ...config.review, deadlineDays: long, replaceSilentAfterDays: long };
   config.agreement = { signDays: long };
-  // A milestone's report is due counting from the signing, not from when its check starts: the
-  // final one comes late enough that a mid-term rectification and a stalled worker cannot eat its
-  // whole grace period (which turned a report sent in time into a no-show).
-  config.milestones = (config.milestones as Array<Record<string, unknown>>).map((m) => ({ ...m, monthsAfterSigning: m.final ? 24 : 3, graceDays: long }));
+  config.milestones = (config.milestones as Array<Record<string, unknown>>).map((m, i) => ({ ...m, monthsAfterSigning: 3 * (i + 1), graceDays: long }));
   config.limits = { maxExtensions: 1, rectificationMonths: 2 };
 }
 
