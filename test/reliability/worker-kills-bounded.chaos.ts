@@ -1,6 +1,6 @@
 // The shorter worker-kill run (12 cases, 10 random kills plus those inside money activities), on
 // demand with `npm run test:chaos`, not in `npm test`: under kills a final milestone check sometimes
-// ends as a no-show although its report was sent, and the case then waits for a decision the bot
+// ends as a no-show, and the case then waits for a decision the bot
 // cannot make; until that is understood the run would make CI flaky.
 import { CHAOS_PERSONAS, moneyDiscrepancies, runWorkerKills } from './worker-kills';
 import { expectedFinalStage } from '../../scripts/simulation/fund-programme';
