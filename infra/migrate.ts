@@ -13,7 +13,7 @@ const run = promisify(execFile);
  * The committed migrations a database has not applied yet. Checked before running the schema
  * engine, which would otherwise take the database's write lock at every start of every process.
  */
-export async function pendingMigrations(databaseUrl: string): Promise<string[]> {
+async function pendingMigrations(databaseUrl: string): Promise<string[]> {
   const dir = path.join(PROJECT_ROOT, 'prisma', databaseProvider(databaseUrl) === 'sqlite' ? 'migrations' : 'migrations-postgres');
   const committed = fs.readdirSync(dir).filter((d) => fs.existsSync(path.join(dir, d, 'migration.sql')));
   const prisma = createPrismaClient(databaseUrl);

@@ -13,7 +13,6 @@ export class SystemProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
   starts = 0;
-  kills = 0;
 
   constructor(
     readonly name: string,
@@ -25,10 +24,6 @@ export class SystemProcess {
 
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 
   async start(timeoutMs = 180_000): Promise<void> {
@@ -60,7 +55,6 @@ export class SystemProcess {
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (!this.running) return this.exited;
     this.child!.kill(signal);
-    if (signal === 'SIGKILL') this.kills++;
     await this.exited;
   }
 
