@@ -290,6 +290,9 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
         await Promise.all(
           open.map(async (a: { caseId: string; status: string }) => {
             const c = cases.find((x) => x.id === a.caseId)!;
+            // The persona withdraws during review: its panel leaves it be, or a withdrawal that
+            // could not get through at once (a worker restarting) would find the review over.
+            if (c.p.withdrawsInReview) return;
             if (a.status === 'assigned') await api.call(key, 'POST', `/applications/${c.id}/review/declaration`, { conflict: false });
             const s = c.p.score;
             await api.call(key, 'POST', `/applications/${c.id}/review/score`, {

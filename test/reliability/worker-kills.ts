@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Api, type FundProgrammeResult, PERSONAS, type Persona, expectedFinalStage, runFundProgramme } from '../../scripts/simulation/fund-programme';
+import { Api, type FundProgrammeResult, PERSONAS, type Persona, SCALE, expectedFinalStage, runFundProgramme } from '../../scripts/simulation/fund-programme';
 import { reconcile } from '../../money/ledger';
 import { SystemProcess } from '../helpers/processes';
 import { type TestSystem, startSystem } from '../helpers/system';
@@ -35,16 +35,22 @@ const MONEY_ACTIVITIES = ['commitAward', 'payTranche', 'settleCase'];
 
 /**
  * The demo's personas without the two whose fate is a missed deadline (a lapsed agreement, a
- * revision never made in time): a worker that is down for seconds must not decide a case. Deadlines
- * become long; the project's milestones come after months instead of years, to keep the run short.
+ * revision never made in time): a worker that is down must not decide a case. A worker killed again
+ * and again can hold a case still for minutes (each death inside an activity waits out its 12 s
+ * start-to-close), and at the demo's pace (a day in 1/15 s) even the longest deadline a programme
+ * may set, 3650 days, is 4 minutes: a final report sent late because the worker was dead became a
+ * no-show (its due date counts from signing, so a rectified mid-term had used most of its grace).
+ * At a tenth of that pace a day is 2/3 s and 3650 days are 40 minutes, longer than the whole run
+ * may take; the milestones come after weeks instead of years to keep the run short.
  */
 export function patientConfig(config: Record<string, any>): void {
-  const long = 3000;
+  const long = 3650;
+  config.timeScale = SCALE / 10;
   config.formalReview = { revisionDays: long };
   config.review = { ...config.review, deadlineDays: long, replaceSilentAfterDays: long };
   config.agreement = { signDays: long };
-  config.milestones = (config.milestones as Array<Record<string, unknown>>).map((m, i) => ({ ...m, monthsAfterSigning: 3 * (i + 1), graceDays: long }));
-  config.limits = { maxExtensions: 1, rectificationMonths: 2 };
+  config.milestones = (config.milestones as Array<Record<string, unknown>>).map((m, i) => ({ ...m, monthsAfterSigning: 0.25 * (i + 1), graceDays: long }));
+  config.limits = { maxExtensions: 1, rectificationMonths: 0.1 };
 }
 
 export const CHAOS_PERSONAS = PERSONAS.filter((p) => !p.neverSigns);
