@@ -245,9 +245,23 @@ export interface LoadedCase {
   viewQuery: QueryDefinition<{ active: Record<Exclude<Target, 'case'>, string | null> }>;
 }
 
-/** The workflow an action goes to: the case itself, or the child that takes it now. */
-async function targetWorkflow(deps: AppDeps, kase: LoadedCase & { workflowId: string }, target: Target): Promise<string> {
+/**
+ * The workflow an action goes to: the case itself, or the child that takes it now. The read model
+ * usually names the child (the reviewer's seat, the open milestone check, the objection's notice),
+ * which spares a query of the case workflow: a round trip through Temporal and the worker before
+ * every reviewer, milestone and objection action. When it names none (a child started but not yet
+ * projected), the case workflow is asked. The child's validator has the last word either way, and a
+ * child that has ended answers WrongStage (see runCaseAction).
+ */
+async function targetWorkflow(
+  deps: AppDeps,
+  kase: LoadedCase & { workflowId: string },
+  target: Target,
+  caller?: { actor: Actor; params: Record<string, string> & { id: string } },
+): Promise<string> {
   if (target === 'case') return kase.workflowId;
+  const onRecord = caller ? await childOnRecord(deps, target, caller.actor, caller.params) : null;
+  if (onRecord) return onRecord;
   const view = await deps.temporal.workflow.getHandle(kase.workflowId).query(kase.viewQuery);
   const child = view.active[target];
   if (!child) {
@@ -255,6 +269,31 @@ async function targetWorkflow(deps: AppDeps, kase: LoadedCase & { workflowId: st
     throw problems.business('WrongStage', `No ${what} is running for this case`);
   }
   return child;
+}
+
+const OPEN_SEAT = ['assigned', 'accepted'];
+const OPEN_CHECK = ['awaiting_report', 'overdue', 'awaiting_score'];
+
+/** The child workflow the read model says takes this caller's action on the case, if it says. */
+async function childOnRecord(deps: AppDeps, target: Exclude<Target, 'case'>, actor: Actor, params: Record<string, string> & { id: string }): Promise<string | null> {
+  const caseId = params.id;
+  if (target === 'reviewRound') {
+    if (actor.role !== 'reviewer') return null;
+    // A seat's id is "<round workflow id>:<reviewer id>"; after a restarted review, the newest round.
+    const seat = await deps.prisma.reviewAssignment.findFirst({
+      where: { caseId, reviewerId: actor.id, status: { in: OPEN_SEAT } },
+      orderBy: { round: 'desc' },
+      select: { id: true },
+    });
+    return seat ? seat.id.slice(0, -(actor.id.length + 1)) : null;
+  }
+  if (target === 'milestoneCheck') {
+    const check = await deps.prisma.milestone.findFirst({ where: { caseId, status: { in: OPEN_CHECK } }, orderBy: { attempt: 'desc' }, select: { id: true } });
+    return check?.id ?? null;
+  }
+  if (!params.objectionId) return null;
+  const objection = await deps.prisma.objection.findUnique({ where: { id: params.objectionId }, select: { caseId: true, noticeId: true } });
+  return objection?.caseId === caseId ? objection.noticeId : null;
 }
 
 export async function runCaseAction(
@@ -267,7 +306,7 @@ export async function runCaseAction(
   { requestId, updateId }: RequestIds,
 ) {
   if (!kase.workflowId) throw problems.business('WrongStage', 'The case has not been submitted');
-  const workflowId = await targetWorkflow(deps, { ...kase, workflowId: kase.workflowId }, a.target);
+  const workflowId = await targetWorkflow(deps, { ...kase, workflowId: kase.workflowId }, a.target, { actor, params });
   const cmd = await a.command(body as never, { actor, requestId }, { deps, params, programmeId: kase.programmeId });
   try {
     const result = await deps.temporal.workflow.getHandle(workflowId).executeUpdate(a.update, { args: [cmd], updateId });
