@@ -101,10 +101,12 @@ describe('migrations', () => {
       url = `file:${path.join(dir, `backfill-${randomUUID()}.db`)}`;
       const db = new Database(url.slice('file:'.length));
       for (const m of before) db.exec(fs.readFileSync(path.join(folder, m, 'migration.sql'), 'utf8'));
-      // `migrate resolve` on SQLite wants Prisma's own table to exist: as Prisma made it in the run's template.
-      const template = new Database(process.env.PF_TEST_TEMPLATE_DB!, { readonly: true });
-      db.exec(template.prepare("SELECT sql FROM sqlite_master WHERE name = '_prisma_migrations'").pluck().get() as string);
-      template.close();
+      // `migrate resolve` on SQLite wants Prisma's own table to exist: made as Prisma makes it, in a scratch database.
+      const scratch = path.join(dir, `prisma-table-${randomUUID()}.db`);
+      await migrateDatabase(`file:${scratch}`);
+      const made = new Database(scratch, { readonly: true });
+      db.exec(made.prepare("SELECT sql FROM sqlite_master WHERE name = '_prisma_migrations'").pluck().get() as string);
+      made.close();
       db.close();
     } else {
       const name = `backfill_${randomUUID().replaceAll('-', '')}`;
