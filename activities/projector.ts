@@ -95,7 +95,7 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
       };
       await tx.reviewAssignment.upsert({
         where: { id: e.id },
-        create: { id: e.id, caseId: e.caseId, round: e.round, reviewerId: a.reviewerId, ...data },
+        create: { id: e.id, caseId: e.caseId, programmeId: await programmeOf(tx, e.caseId), round: e.round, reviewerId: a.reviewerId, ...data },
         update: data,
       });
       return;
@@ -116,6 +116,7 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
         create: {
           id: o.id,
           caseId: e.caseId,
+          programmeId: await programmeOf(tx, e.caseId),
           noticeId: e.noticeId,
           filerName: e.filer.name,
           filerIdMasked: e.filer.idMasked,
@@ -156,7 +157,7 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
       };
       await tx.milestone.upsert({
         where: { id: e.id },
-        create: { id: e.id, caseId: e.caseId, code: m.code, attempt: m.attempt, ...data },
+        create: { id: e.id, caseId: e.caseId, programmeId: await programmeOf(tx, e.caseId), code: m.code, attempt: m.attempt, ...data },
         update: data,
       });
       return;
@@ -208,6 +209,19 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
       }
       return;
   }
+}
+
+/**
+ * The programme of a case, an application or a station (the API writes either row before its
+ * workflow starts). Read here, one lookup by key, rather than carried in the events, so that
+ * workflow code and recorded histories stay as they are.
+ */
+async function programmeOf(tx: Tx, caseId: string): Promise<string> {
+  const app = await tx.application.findUnique({ where: { id: caseId }, select: { programmeId: true } });
+  if (app) return app.programmeId;
+  const station = await tx.station.findUnique({ where: { id: caseId }, select: { programmeId: true } });
+  if (station) return station.programmeId;
+  throw new Error(`case ${caseId} is neither an application nor a station in the read model`);
 }
 
 /** Station facts a stage change may carry: the term, its end, the establishment date. */

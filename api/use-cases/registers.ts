@@ -17,20 +17,13 @@ const window = {
 const range = (before?: string, after?: string) =>
   before || after ? { ...(before ? { lt: new Date(before) } : {}), ...(after ? { gte: new Date(after) } : {}) } : undefined;
 
-async function casesOf(deps: AppDeps, programmeId?: string): Promise<string[] | undefined> {
-  if (!programmeId) return undefined;
-  const [apps, stations] = await Promise.all([
-    deps.prisma.application.findMany({ where: { programmeId }, select: { id: true } }),
-    deps.prisma.station.findMany({ where: { programmeId }, select: { id: true } }),
-  ]);
-  return [...apps, ...stations].map((c) => c.id);
-}
-
 /** The part of a register's filter every case-linked register shares: programme or case, due window, keyset. */
-async function caseScoped(deps: AppDeps, q: { programmeId?: string; caseId?: string; dueBefore?: string; dueAfter?: string; cursor?: string }) {
-  const ids = await casesOf(deps, q.programmeId);
+function caseScoped(q: { programmeId?: string; caseId?: string; dueBefore?: string; dueAfter?: string; cursor?: string }) {
   return {
-    caseId: q.caseId ?? (ids ? { in: ids } : undefined),
+    // Each row carries its case's programme (migration 0003): no list of the programme's case ids,
+    // which SQLite cannot bind past 999 and which is slow to read at 100,000 cases.
+    programmeId: q.programmeId,
+    caseId: q.caseId,
     dueAt: range(q.dueBefore, q.dueAfter),
     ...(q.cursor ? { id: { gt: q.cursor } } : {}),
   };
@@ -44,7 +37,7 @@ function paged<T extends { id: string | number }>(rows: T[], limit: number) {
 export const objectionsQuery = z.strictObject({ programmeId: z.uuid().optional(), caseId: z.uuid().optional(), status: z.enum(['open', 'dismissed', 'upheld']).optional(), ...page });
 
 export async function listObjections(deps: AppDeps, q: z.infer<typeof objectionsQuery>) {
-  const { dueAt: _none, ...scope } = await caseScoped(deps, q);
+  const { dueAt: _none, ...scope } = caseScoped(q);
   const where: Prisma.ObjectionWhereInput = { status: q.status, ...scope };
   const rows = await deps.prisma.objection.findMany({ where, orderBy: { id: 'asc' }, take: q.limit + 1 });
   // The identity number is shown masked only; its hash stays internal.
@@ -61,7 +54,7 @@ export const milestonesQuery = z.strictObject({
 
 export async function listMilestones(deps: AppDeps, q: z.infer<typeof milestonesQuery>) {
   const rows = await deps.prisma.milestone.findMany({
-    where: { status: q.status, ...(await caseScoped(deps, q)) },
+    where: { status: q.status, ...caseScoped(q) },
     orderBy: { id: 'asc' },
     take: q.limit + 1,
   });
@@ -110,7 +103,7 @@ export const assignmentsQuery = z.strictObject({
 /** Review assignments across cases, for officers chasing scores. */
 export async function listAssignments(deps: AppDeps, q: z.infer<typeof assignmentsQuery>) {
   const rows = await deps.prisma.reviewAssignment.findMany({
-    where: { status: q.status, reviewerId: q.reviewerId, ...(await caseScoped(deps, q)) },
+    where: { status: q.status, reviewerId: q.reviewerId, ...caseScoped(q) },
     orderBy: { id: 'asc' },
     take: q.limit + 1,
   });

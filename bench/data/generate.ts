@@ -169,13 +169,13 @@ export async function generateApplications(prisma: PrismaClient, o: GenerateAppl
       if (c.stage === 'expert_review' && o.reviewerIds?.length) {
         for (let r = 0; r < 5; r++) {
           const reviewerId = o.reviewerIds[(i + r) % o.reviewerIds.length]!;
-          assignments.push({ id: `${id}:1:${reviewerId}`, caseId: id, round: 1, reviewerId, status: r < 2 ? 'submitted' : 'assigned', dueAt: c.dueAt ?? new Date(now + 14 * DAY), rev: 1 });
+          assignments.push({ id: `${id}:1:${reviewerId}`, caseId: id, programmeId: o.programmeId, round: 1, reviewerId, status: r < 2 ? 'submitted' : 'assigned', dueAt: c.dueAt ?? new Date(now + 14 * DAY), rev: 1 });
         }
       }
       if (c.stage === 'in_progress' || c.stage === 'final_acceptance' || c.stage === 'completed') {
         tranches.push({ id: `${id}:T1`, applicationId: id, code: 'T1', amountFen: 120_000_000n, status: 'paid', paidAt: new Date(now - 200 * DAY), rev: 1 });
         tranches.push({ id: `${id}:T2`, applicationId: id, code: 'T2', amountFen: 80_000_000n, status: c.stage === 'in_progress' ? 'withheld' : i % 3 === 0 ? 'released' : 'paid', rev: 1 });
-        milestones.push({ id: `${id}:midterm:1`, caseId: id, code: 'midterm', attempt: 1, status: c.stage === 'in_progress' && i % 2 === 0 ? 'awaiting_report' : 'passed', dueAt: new Date(now + ((i % 60) - 20) * DAY), rev: 1 });
+        milestones.push({ id: `${id}:midterm:1`, caseId: id, programmeId: o.programmeId, code: 'midterm', attempt: 1, status: c.stage === 'in_progress' && i % 2 === 0 ? 'awaiting_report' : 'passed', dueAt: new Date(now + ((i % 60) - 20) * DAY), rev: 1 });
       }
     }
     await insertRows(prisma, 'Application', apps);

@@ -65,10 +65,10 @@ it('fills each role’s inbox with what waits on it', async () => {
   await sys.db.prisma.application.update({ where: { id: theirs.applicationId }, data: { applicantId: other.id, stage: 'agreement', waitingOn: 'applicant', nextAction: 'Sign', dueAt: new Date() } });
   const decision = await seedApplication(sys.db.prisma, p);
   await sys.db.prisma.application.update({ where: { id: decision.applicationId }, data: { stage: 'committee', waitingOn: 'officer', nextAction: 'Record the committee decision', dueAt: new Date(Date.now() + 2 * DAY) } });
-  await sys.db.prisma.reviewAssignment.create({ data: { id: `r:${reviewer.id}`, caseId: decision.applicationId, round: 1, reviewerId: reviewer.id, status: 'assigned', dueAt: new Date(Date.now() + 3 * DAY), rev: 1 } });
+  await sys.db.prisma.reviewAssignment.create({ data: { id: `r:${reviewer.id}`, caseId: decision.applicationId, programmeId: p.programmeId, round: 1, reviewerId: reviewer.id, status: 'assigned', dueAt: new Date(Date.now() + 3 * DAY), rev: 1 } });
   await sys.db.prisma.tranche.create({ data: { id: `${mine.applicationId}:T1`, applicationId: mine.applicationId, code: 'T1', amountFen: 480_000_000n, status: 'released', rev: 1 } });
   await sys.db.prisma.objection.create({
-    data: { id: `o:${randomUUID()}`, caseId: decision.applicationId, noticeId: 'n', filerName: 'Chen Wei', filerIdMasked: 'x', filerIdHash: 'h', contact: 'c', text: 't', status: 'open', filedAt: new Date(), rev: 1 },
+    data: { id: `o:${randomUUID()}`, caseId: decision.applicationId, programmeId: p.programmeId, noticeId: 'n', filerName: 'Chen Wei', filerIdMasked: 'x', filerIdHash: 'h', contact: 'c', text: 't', status: 'open', filedAt: new Date(), rev: 1 },
   });
 
   const inbox = async (key: string) => (await sys.call('GET', '/inbox', { key })).body.items as Array<{ kind: string; caseId: string }>;

@@ -7,7 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { insertRows } from '../../bench/data/generate';
+import { createPrismaClient } from '../../infra/db';
+import { migrateDatabase } from '../../infra/migrate';
 import { PROJECT_ROOT } from '../../infra/tools';
+import { DAY } from '../helpers/fixtures';
+import { seedApplication, seedProgramme } from '../helpers/seed';
 import { type PostgresCluster, postgresCluster, startPostgresCluster, testingOnPostgres } from '../helpers/postgres';
 
 const run = promisify(execFile);
@@ -79,6 +85,86 @@ describe('migrations', () => {
       expect(statements(sql)).toEqual([]);
     } finally {
       await cluster.dropDatabase(name);
+    }
+  });
+
+  // Rows written before 0003 carried no programme: 0003 takes it from their case, an application
+  // or a station. The database is brought to 0002 by the committed SQL (marked applied for Prisma),
+  // holds such rows, then migrates as a deployed system would (infra/migrate.ts).
+  it.each(['sqlite', 'postgresql'] as const)('0003 gives rows already in a %s database their case’s programme', async (provider) => {
+    const folder = path.join(PROJECT_ROOT, folders[provider]);
+    const before = migrations(folders[provider]).filter((m) => m < '0003');
+    expect(before).toEqual(['0001_init', '0002_programmes_cases_and_stations']);
+    let url: string;
+    let drop = async (): Promise<void> => undefined;
+    if (provider === 'sqlite') {
+      url = `file:${path.join(dir, `backfill-${randomUUID()}.db`)}`;
+      const db = new Database(url.slice('file:'.length));
+      for (const m of before) db.exec(fs.readFileSync(path.join(folder, m, 'migration.sql'), 'utf8'));
+      // `migrate resolve` on SQLite wants Prisma's own table to exist: made as Prisma makes it, in a scratch database.
+      const scratch = path.join(dir, `prisma-table-${randomUUID()}.db`);
+      await migrateDatabase(`file:${scratch}`);
+      const made = new Database(scratch, { readonly: true });
+      db.exec(made.prepare("SELECT sql FROM sqlite_master WHERE name = '_prisma_migrations'").pluck().get() as string);
+      made.close();
+      db.close();
+    } else {
+      const name = `backfill_${randomUUID().replaceAll('-', '')}`;
+      cluster.createDatabase(name);
+      url = cluster.url(name);
+      drop = () => cluster.dropDatabase(name);
+      for (const m of before) await run('psql', [url, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', path.join(folder, m, 'migration.sql')]);
+    }
+    try {
+      for (const m of before) {
+        await run('bash', [script('prisma.sh'), 'migrate', 'resolve', '--applied', m], { env: { ...process.env, DATABASE_URL: url } });
+      }
+      const prisma = createPrismaClient(url);
+      const window = { opensAt: new Date(Date.now() - DAY), closesAt: new Date(Date.now() + DAY) };
+      let ids: { appA: string; stationA: string; appB: string; programmeA: string; programmeB: string };
+      try {
+        const a = await seedProgramme(prisma, window);
+        const b = await seedProgramme(prisma, window);
+        const appA = (await seedApplication(prisma, a)).applicationId;
+        const appB = (await seedApplication(prisma, b)).applicationId;
+        const host = await prisma.user.create({ data: { email: `host-${randomUUID()}@corp.cn`, displayName: 'Host', role: 'applicant' } });
+        const stationA = (
+          await prisma.station.create({ data: { programmeId: a.programmeId, hostId: host.id, hostName: 'Host Co.', type: 'academician_workstation', name: 'Workstation', field: 'advanced-manufacturing' } })
+        ).id;
+        ids = { appA, stationA, appB, programmeA: a.programmeId, programmeB: b.programmeId };
+        // The tables as 0002 made them, without programmeId (the bench's raw inserts: the client knows only the new shape).
+        const cases = [appA, stationA, appB];
+        const now = new Date();
+        await insertRows(prisma, 'ReviewAssignment', cases.map((caseId) => ({ id: `${caseId}:r`, caseId, round: 1, reviewerId: host.id, status: 'assigned', dueAt: now, rev: 1 })));
+        await insertRows(prisma, 'Objection', cases.map((caseId) => ({ id: `${caseId}:o`, caseId, noticeId: 'n', filerName: 'Chen Wei', filerIdMasked: 'x', filerIdHash: 'h', contact: 'c', text: 't', status: 'open', filedAt: now, rev: 1 })));
+        await insertRows(prisma, 'Milestone', cases.map((caseId) => ({ id: `${caseId}:m`, caseId, code: 'midterm', attempt: 1, dueAt: now, status: 'awaiting_report', rev: 1 })));
+      } finally {
+        await prisma.$disconnect();
+      }
+
+      await migrateDatabase(url);
+
+      const after = createPrismaClient(url);
+      try {
+        const expected = [
+          { caseId: ids.appA, programmeId: ids.programmeA },
+          { caseId: ids.stationA, programmeId: ids.programmeA },
+          { caseId: ids.appB, programmeId: ids.programmeB },
+        ].sort((x, y) => x.caseId.localeCompare(y.caseId));
+        const read = async (rows: Promise<Array<{ caseId: string; programmeId: string }>>) => (await rows).sort((x, y) => x.caseId.localeCompare(y.caseId));
+        const select = { caseId: true, programmeId: true } as const;
+        expect(await read(after.reviewAssignment.findMany({ select }))).toEqual(expected);
+        expect(await read(after.objection.findMany({ select }))).toEqual(expected);
+        expect(await read(after.milestone.findMany({ select }))).toEqual(expected);
+        // The rest of each row came through the rebuild (SQLite) as it was.
+        expect(await after.reviewAssignment.findUniqueOrThrow({ where: { id: `${ids.stationA}:r` } })).toMatchObject({ round: 1, status: 'assigned', rev: 1 });
+        expect(await after.objection.findUniqueOrThrow({ where: { id: `${ids.appB}:o` } })).toMatchObject({ filerName: 'Chen Wei', status: 'open' });
+        expect(await after.milestone.findUniqueOrThrow({ where: { id: `${ids.appA}:m` } })).toMatchObject({ code: 'midterm', status: 'awaiting_report' });
+      } finally {
+        await after.$disconnect();
+      }
+    } finally {
+      await drop();
     }
   });
 });
