@@ -8,6 +8,12 @@ export interface RequestIds {
   updateId: string;
 }
 
+/**
+ * Keeps a request's answer for its Idempotency-Key inside the transaction that makes its change
+ * (RouteContext.keepAnswer); use cases that write only to the database take it.
+ */
+export type KeepAnswer = (tx: Pick<PrismaClient, 'idempotencyRecord'>, result: unknown) => Promise<void>;
+
 /** What the API's use cases need; built once per process by the entry point. */
 export interface AppDeps {
   prisma: PrismaClient;

@@ -72,12 +72,19 @@ export function idempotentUpdateId(locals: Record<string, unknown>): string | un
 
 /**
  * Keeps the answer to an idempotent request before it is sent, so that a retry arriving the moment
- * after finds it. A 5xx answer is dropped instead: the retry runs again.
+ * after finds it; once kept (in the transaction of the request's write, see RouteContext.keepAnswer),
+ * it stays. A 5xx answer is not kept: the record is dropped if nothing was kept, and the retry runs
+ * again.
  */
-export async function keepAnswer(prisma: PrismaClient, locals: Record<string, unknown>, status: number, body: string): Promise<void> {
+export async function keepAnswer(prisma: Pick<PrismaClient, 'idempotencyRecord'>, locals: Record<string, unknown>, status: number, body: string): Promise<void> {
   const id = locals.idempotency as { scope: string; key: string } | undefined;
   if (!id) return;
-  const where = { scope_key: id };
-  if (status >= 500) await prisma.idempotencyRecord.delete({ where });
-  else await prisma.idempotencyRecord.update({ where, data: { status, body } });
+  const { scope, key } = id;
+  if (status >= 500) {
+    await prisma.idempotencyRecord.deleteMany({ where: { scope, key, status: null } });
+    return;
+  }
+  // Kept again after the handler when the handler kept it already: the same answer, and no flag
+  // to trust (a transaction that kept it may have been rolled back and run again).
+  await prisma.idempotencyRecord.update({ where: { scope_key: { scope, key } }, data: { status, body } });
 }

@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Actor, Role } from '../../shared';
 import { createAuthenticator } from '../auth/authenticate';
-import type { AppDeps } from '../deps';
+import type { AppDeps, KeepAnswer } from '../deps';
 import { FileResponse } from './file-response';
 import { idempotency, idempotentUpdateId, keepAnswer } from './idempotency';
 import { problems } from './problem';
@@ -24,6 +24,13 @@ export interface RouteContext<P, Q, B, A> {
    * update's outcome from Temporal instead of acting twice; otherwise unique to this request.
    */
   updateId: string;
+  /**
+   * Keeps the answer to this request (for its Idempotency-Key; nothing without one) inside the
+   * transaction that makes its change. A write done only in the database must call it there: kept
+   * after the commit, a connection lost in between would leave the write without its answer, and
+   * the retry would write again.
+   */
+  keepAnswer: KeepAnswer;
   deps: AppDeps;
 }
 
@@ -134,6 +141,10 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
       try {
         const actor = (res.locals.actor as Actor | undefined) ?? null;
         if (route.body && !req.is('application/json')) throw problems.unsupportedMediaType();
+        const status = (result: unknown) => (result === undefined ? 204 : (route.status ?? 200));
+        // What a replay answers: the answer, less what may be shown only once (a new API key).
+        const toKeep = (result: unknown) =>
+          result === undefined ? '' : toJson(route.shownOnce ? { ...(result as object), ...Object.fromEntries(route.shownOnce.map((f) => [f, null])) } : result);
         const ctx: RouteContext<unknown, unknown, unknown, Actor | null> = {
           params: parse(route.params, req.params, 'params'),
           query: parse(route.query, req.query, 'query'),
@@ -141,6 +152,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
           actor,
           requestId: String(req.id),
           updateId: idempotentUpdateId(res.locals) ?? `request-${String(req.id)}-${randomUUID()}`,
+          keepAnswer: (tx, result) => keepAnswer(tx, res.locals, status(result), toKeep(result)),
           deps,
         };
         const result = await route.handler(ctx as never);
@@ -150,12 +162,10 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
           result.stream.pipe(res);
           return;
         }
-        const status = result === undefined ? 204 : (route.status ?? 200);
-        const text = result === undefined ? '' : toJson(result);
-        const kept = route.shownOnce && result ? toJson({ ...result, ...Object.fromEntries(route.shownOnce.map((f) => [f, null])) }) : text;
-        await keepAnswer(deps.prisma, res.locals, status, kept);
-        if (status === 204) res.status(204).end();
-        else res.status(status).type('application/json').send(text);
+        const code = status(result);
+        await keepAnswer(deps.prisma, res.locals, code, toKeep(result));
+        if (code === 204) res.status(204).end();
+        else res.status(code).type('application/json').send(toJson(result));
       } catch (err) {
         next(err);
       }

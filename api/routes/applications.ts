@@ -27,7 +27,7 @@ export const applicationRoutes = [
     auth: ['applicant'],
     body: newDraftSchema,
     status: 201,
-    handler: ({ deps, actor, body, requestId }) => createDraft(deps, actor, body, requestId),
+    handler: ({ deps, actor, body, requestId, keepAnswer }) => createDraft(deps, actor, body, requestId, keepAnswer),
   }),
   defineRoute({
     method: 'get',

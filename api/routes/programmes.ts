@@ -14,7 +14,7 @@ export const programmeRoutes = [
     auth: ['officer', 'admin'],
     body: newProgrammeSchema,
     status: 201,
-    handler: ({ deps, actor, body, requestId }) => createProgramme(deps.prisma, actor, body, requestId),
+    handler: ({ deps, actor, body, requestId, keepAnswer }) => createProgramme(deps.prisma, actor, body, requestId, keepAnswer),
   }),
   defineRoute({
     method: 'get',

@@ -26,7 +26,7 @@ export const stationRoutes = [
     auth: ['officer', 'admin'],
     body: newExpertSchema,
     status: 201,
-    handler: ({ deps, actor, body, requestId }) => createExpert(deps, actor, body, requestId),
+    handler: ({ deps, actor, body, requestId, keepAnswer }) => createExpert(deps, actor, body, requestId, keepAnswer),
   }),
   defineRoute({
     method: 'get',
@@ -43,7 +43,7 @@ export const stationRoutes = [
     auth: ['applicant'],
     body: newStationSchema,
     status: 201,
-    handler: ({ deps, actor, body, requestId }) => createStation(deps, actor, body, requestId),
+    handler: ({ deps, actor, body, requestId, keepAnswer }) => createStation(deps, actor, body, requestId, keepAnswer),
   }),
   defineRoute({
     method: 'get',

@@ -35,7 +35,7 @@ export const userRoutes = [
     body: newUserSchema,
     status: 201,
     shownOnce: ['apiKey'],
-    handler: ({ deps, actor, body, requestId }) => createUser(deps.prisma, actor, body, requestId),
+    handler: ({ deps, actor, body, requestId, keepAnswer }) => createUser(deps.prisma, actor, body, requestId, undefined, keepAnswer),
   }),
   defineRoute({
     method: 'post',

@@ -15,7 +15,7 @@ import {
 } from '../../shared';
 import type { ProgrammeConfig } from '../../shared/programme-config';
 import type { applicationWorkflow } from '../../workflows';
-import type { AppDeps, RequestIds } from '../deps';
+import type { AppDeps, RequestIds, KeepAnswer } from '../deps';
 import { problems } from '../http/problem';
 import { fen, isoDateTime, queryInt } from '../http/schemas';
 import { auditRead, writeAudit } from './audit';
@@ -124,12 +124,13 @@ async function snapshotOf(deps: AppDeps, app: ApplicationRow): Promise<Applicati
   };
 }
 
-export async function createDraft(deps: AppDeps, actor: Actor, input: z.infer<typeof newDraftSchema>, requestId: string) {
+export async function createDraft(deps: AppDeps, actor: Actor, input: z.infer<typeof newDraftSchema>, requestId: string, keep?: KeepAnswer) {
   const programme = await deps.prisma.programme.findUnique({ where: { id: input.programmeId } });
   if (!programme || programme.kind !== 'talent_fund') throw problems.notFound('fund programme');
   const app = await inTransaction(deps.prisma, async (tx) => {
     const a = await tx.application.create({ data: { ...input, applicantId: actor.id } });
     await writeAudit(tx, { actor, action: 'application.draft', targetType: 'application', targetId: a.id, after: present(a), requestId });
+    await keep?.(tx, present(a));
     return a;
   });
   return present(app);

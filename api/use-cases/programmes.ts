@@ -1,3 +1,4 @@
+import type { KeepAnswer } from '../deps';
 import { inTransaction } from '../../infra/transaction';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
@@ -48,13 +49,14 @@ function present(p: ProgrammeRow) {
   };
 }
 
-export async function createProgramme(prisma: PrismaClient, actor: Actor, input: NewProgramme, requestId: string) {
+export async function createProgramme(prisma: PrismaClient, actor: Actor, input: NewProgramme, requestId: string, keep?: KeepAnswer) {
   try {
     const created = await inTransaction(prisma, async (tx) => {
       const config = input.config as unknown as Prisma.InputJsonValue;
       const p = await tx.programme.create({ data: { ...input, config, createdById: actor.id } });
       await tx.programmeVersion.create({ data: { programmeId: p.id, version: 1, config, createdById: actor.id } });
       await writeAudit(tx, { actor, action: 'programme.create', targetType: 'programme', targetId: p.id, after: present(p), requestId });
+      await keep?.(tx, present(p));
       return p;
     });
     return present(created);

@@ -22,7 +22,7 @@ import {
 } from '../../shared';
 import { EXPERT_TITLES, type StationProgrammeConfig } from '../../shared/programme-config';
 import type { stationWorkflow } from '../../workflows';
-import type { AppDeps, RequestIds } from '../deps';
+import type { AppDeps, RequestIds, KeepAnswer } from '../deps';
 import { problems } from '../http/problem';
 import { isoDateTime, queryInt } from '../http/schemas';
 import { type CaseAction, type LoadedCase, action, asIs, childActions, empty, reason } from './case-actions';
@@ -36,10 +36,11 @@ export const newExpertSchema = z.strictObject({
   field: z.string().trim().min(1).max(100),
 });
 
-export async function createExpert(deps: AppDeps, actor: Actor, input: z.infer<typeof newExpertSchema>, requestId: string) {
+export async function createExpert(deps: AppDeps, actor: Actor, input: z.infer<typeof newExpertSchema>, requestId: string, keep?: KeepAnswer) {
   return inTransaction(deps.prisma, async (tx) => {
     const e = await tx.expert.create({ data: input });
     await writeAudit(tx, { actor, action: 'expert.create', targetType: 'expert', targetId: e.id, after: e, requestId });
+    await keep?.(tx, e);
     return e;
   });
 }
@@ -132,7 +133,7 @@ export async function loadStationCase(deps: AppDeps, actor: Actor, id: string): 
   return { workflowId: s.workflowId, programmeId: s.programmeId, viewQuery: stationViewQuery };
 }
 
-export async function createStation(deps: AppDeps, actor: Actor, input: z.infer<typeof newStationSchema>, requestId: string) {
+export async function createStation(deps: AppDeps, actor: Actor, input: z.infer<typeof newStationSchema>, requestId: string, keep?: KeepAnswer) {
   const programme = await deps.prisma.programme.findUnique({ where: { id: input.programmeId } });
   if (!programme || programme.kind !== 'workstation') throw problems.notFound('station programme');
   const config = programme.config as unknown as StationProgrammeConfig;
@@ -148,6 +149,7 @@ export async function createStation(deps: AppDeps, actor: Actor, input: z.infer<
       include: { experts: true },
     });
     await writeAudit(tx, { actor, action: 'station.draft', targetType: 'station', targetId: s.id, after: present(s), requestId });
+    await keep?.(tx, present(s));
     return s;
   });
   return present(station);

@@ -1,3 +1,4 @@
+import type { KeepAnswer } from '../deps';
 import { inTransaction } from '../../infra/transaction';
 import { z } from 'zod';
 import { Prisma } from '../../generated/prisma/client';
@@ -28,6 +29,7 @@ export async function createUser(
   input: NewUser,
   requestId?: string,
   presetKey?: string,
+  keep?: KeepAnswer,
 ) {
   const key = presetKey ? await fromPreset(presetKey) : await generateApiKey();
   try {
@@ -35,6 +37,7 @@ export async function createUser(
       const u = await tx.user.create({ data: input });
       await tx.apiKey.create({ data: { id: key.keyId, userId: u.id, secretHash: key.secretHash, label: 'initial' } });
       await writeAudit(tx, { actor, action: 'user.create', targetType: 'user', targetId: u.id, after: publicUser(u), requestId });
+      await keep?.(tx, { user: publicUser(u), apiKey: key.key });
       return u;
     });
     return { user: publicUser(user), apiKey: key.key };
