@@ -25,6 +25,8 @@ export interface AppDeps {
   rateLimitPerMinute?: number;
   /** How long an unfinished idempotent request holds its key before a retry may take it over. */
   idempotencyLeaseMs?: number;
+  /** How long a request waits on Temporal (an update's outcome, a query) before answering 503. */
+  workflowWaitMs?: number;
   /** The key of the keyed hash kept of identity numbers (infra/pii.ts). */
   piiHashKey: string;
 }

@@ -57,6 +57,9 @@ const envSchema = z
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(6_000),
     // An idempotent request that never finished (its API process died) frees its key after this.
     IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+    // How long a request waits for a case's workflow (an action's outcome, a live view) before it
+    // answers 503: a workflow whose worker is down must not hold a caller for ever.
+    WORKFLOW_WAIT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
 
     // First administrator, created at start-up when no administrator exists yet.
     BOOTSTRAP_ADMIN_EMAIL: z.string().email().optional(),
@@ -99,6 +102,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   }
   // A key generated into the data directory is fine on one machine, not for a deployment.
   if (env.NODE_ENV === 'production' && !env.PII_HASH_KEY) lines.push('  PII_HASH_KEY: required in production');
+  // A request still waiting on its workflow must not lose its Idempotency-Key to a retry.
+  if (parsed.success && parsed.data.WORKFLOW_WAIT_MS >= parsed.data.IDEMPOTENCY_LEASE_MS) {
+    lines.push('  WORKFLOW_WAIT_MS: must be shorter than IDEMPOTENCY_LEASE_MS');
+  }
   if (!parsed.success || lines.length > 0) {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -1,4 +1,4 @@
-import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
 import { Prisma } from '../../generated/prisma/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
@@ -19,6 +19,9 @@ function toAppError(err: unknown): AppError | null {
     if (isBusinessProblemCode(code)) return problems.business(code, err.cause.message);
   }
   if (err instanceof WorkflowNotFoundError) return problems.notFound('case');
+  if (isPastDeadline(err)) {
+    return problems.unavailable('The case did not answer in time; the action may still take effect: retry with the same Idempotency-Key to get its outcome');
+  }
   if (isUnavailable(err)) return problems.unavailable('A service the API depends on is not answering; retry the request (with the same Idempotency-Key)');
   // Errors from express.json(): bad JSON, a body too large, an unsupported charset or encoding.
   const e = err as { type?: string; status?: number };
@@ -29,6 +32,12 @@ function toAppError(err: unknown): AppError | null {
     return problems.badRequest((err as Error).message);
   }
   return null;
+}
+
+/** A call to Temporal that outlived the request's deadline (api/http/route.ts). */
+function isPastDeadline(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  return isGrpcDeadlineError(err) || (err instanceof ServiceError && isGrpcDeadlineError(err.cause));
 }
 
 // gRPC codes a retry can cure: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED.

@@ -115,6 +115,8 @@ function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
 }
 
+export const DEFAULT_WORKFLOW_WAIT_MS = 30_000;
+
 /**
  * Mounts each route as three steps: authentication and the role check, then Idempotency-Key
  * handling, then the handler. Authenticating first means a refused caller writes nothing, not even
@@ -155,7 +157,11 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
           keepAnswer: (tx, result) => keepAnswer(tx, res.locals, status(result), toKeep(result)),
           deps,
         };
-        const result = await route.handler(ctx as never);
+        // Every call to Temporal the handler makes shares one deadline: without it a workflow whose
+        // worker is gone (or an update stuck on the server) would hold the caller indefinitely. Past
+        // it the error handler answers 503; the same Idempotency-Key then reaches the same update.
+        const waitMs = deps.workflowWaitMs ?? DEFAULT_WORKFLOW_WAIT_MS;
+        const result = await deps.temporal.withDeadline(Date.now() + waitMs, () => route.handler(ctx as never));
         if (result instanceof FileResponse) {
           res.status(200).type(result.contentType).setHeader('content-disposition', `attachment; filename="${result.filename}"`);
           result.stream.on('error', (err) => res.destroy(err));

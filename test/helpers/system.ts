@@ -43,6 +43,8 @@ export async function startSystem(
     /** false: no worker in this process (the test runs worker processes of its own on `taskQueue`). */
     inProcessWorker?: boolean;
     idempotencyLeaseMs?: number;
+    /** How long a request waits on Temporal before answering 503 (30 s by default). */
+    workflowWaitMs?: number;
     /** Another Temporal server than the shared dev server (a test that restarts its own). */
     temporalAddress?: string;
     /** How long SQLite waits for another connection's lock before answering busy. */
@@ -71,6 +73,7 @@ export async function startSystem(
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
     corsOrigins: opts.corsOrigins,
     idempotencyLeaseMs: opts.idempotencyLeaseMs,
+    workflowWaitMs: opts.workflowWaitMs,
   });
   const server: http.Server = await listen(app, '127.0.0.1', 0);
   const { port } = server.address() as { port: number };

@@ -1,5 +1,5 @@
-// The Temporal server and the API stopped and started again mid-run: requests in flight fail
-// cleanly (a 503 problem, or a dropped connection), and the same requests retried with their
+// The Temporal server, the worker and the API stopped and started again mid-run: requests in flight
+// fail cleanly (a 503 problem, or a dropped connection), and the same requests retried with their
 // Idempotency-Key succeed, each with exactly one effect.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { freePort } from '../../infra/net';
 import { draftBody, programmeBody } from '../helpers/fixtures';
 import { SystemProcess } from '../helpers/processes';
 import { type ApiResponse, type TestSystem, startSystem } from '../helpers/system';
-import { devServerAddress } from '../helpers/temporal';
+import { NativeConnection, devServerAddress, startWorker } from '../helpers/temporal';
 
 jest.setTimeout(5 * 60_000);
 
@@ -157,6 +157,46 @@ it('survives the API process being SIGKILLed mid-burst: retried requests with th
     expect(replayed).toBe(first.length - dropped);
   } finally {
     await api.kill('SIGTERM');
+    await sys.stop();
+  }
+});
+
+it('answers 503 within its wait when no worker runs the case, and the retry with the same key acts once when one is back', async () => {
+  // No worker in the API's process: this test stops and starts its own.
+  const sys = await startSystem({ inProcessWorker: false, workflowWaitMs: 1_500 });
+  const connection = await NativeConnection.connect({ address: devServerAddress() });
+  let worker: Awaited<ReturnType<typeof startWorker>> | null = await startWorker(connection, sys.db.prisma, sys.taskQueue);
+  const withdraw = (d: { id: string; key: string }) =>
+    sys.call('POST', `/applications/${d.id}/withdraw`, { key: d.key, body: { reason: 'Moving the team' }, headers: { 'idempotency-key': `withdraw-${d.id}` } });
+  try {
+    const [running, waiting] = await drafts(sys, 2);
+    expect((await submit(sys.baseUrl, running!)).status).toBe(200);
+    await worker.stop();
+    worker = null;
+
+    // The server takes both actions in, but nothing runs them: without a deadline on the calls to
+    // Temporal these requests would never be answered.
+    const submitted = await submit(sys.baseUrl, waiting!);
+    const withdrawn = await withdraw(running!);
+    for (const res of [submitted, withdrawn]) {
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ code: 'Unavailable', status: 503, detail: expect.stringContaining('same Idempotency-Key') });
+      expect(res.headers.get('retry-after')).toBe('1');
+    }
+    const stages = await sys.db.prisma.application.findMany({ where: { id: { in: [running!.id, waiting!.id] } }, select: { id: true, stage: true } });
+    expect(Object.fromEntries(stages.map((a) => [a.id, a.stage]))).toEqual({ [running!.id]: 'submitted', [waiting!.id]: 'draft' });
+
+    worker = await startWorker(connection, sys.db.prisma, sys.taskQueue);
+    const again = await untilAnswered(() => submit(sys.baseUrl, waiting!));
+    expect({ status: again.status, stage: again.body?.stage }).toEqual({ status: 200, stage: 'submitted' });
+    const out = await untilAnswered(() => withdraw(running!));
+    expect({ status: out.status, stage: out.body?.stage }).toEqual({ status: 200, stage: 'withdrawn' });
+    await expectSubmittedOnce(sys, [waiting!.id]);
+    const withdrawals = await sys.db.prisma.auditEntry.count({ where: { targetId: running!.id, action: 'application.withdrawn' } });
+    expect(withdrawals).toBe(1);
+  } finally {
+    await worker?.stop();
+    await connection.close();
     await sys.stop();
   }
 });

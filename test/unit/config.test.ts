@@ -40,6 +40,13 @@ describe('configuration', () => {
     );
   });
 
+  it('waits on a workflow for less than an unfinished request holds its Idempotency-Key', () => {
+    expect(loadConfig({})).toMatchObject({ WORKFLOW_WAIT_MS: 30_000, IDEMPOTENCY_LEASE_MS: 60_000 });
+    expect(loadConfig({ WORKFLOW_WAIT_MS: '5000', IDEMPOTENCY_LEASE_MS: '6000' }).WORKFLOW_WAIT_MS).toBe(5_000);
+    expect(() => loadConfig({ WORKFLOW_WAIT_MS: '60000' })).toThrow(/WORKFLOW_WAIT_MS: must be shorter than IDEMPOTENCY_LEASE_MS/);
+    expect(() => loadConfig({ WORKFLOW_WAIT_MS: '10' })).toThrow(/WORKFLOW_WAIT_MS/);
+  });
+
   it('takes the worker metrics address as host:port, off by default', () => {
     expect(loadConfig({}).TEMPORAL_METRICS_BIND).toBeUndefined();
     expect(loadConfig({ TEMPORAL_METRICS_BIND: '0.0.0.0:9464' }).TEMPORAL_METRICS_BIND).toBe('0.0.0.0:9464');
