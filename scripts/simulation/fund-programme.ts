@@ -48,12 +48,23 @@ export const PERSONAS: Persona[] = [
 
 export class Api {
   constructor(readonly base: string) {}
-  async call(key: string | null, method: string, url: string, body?: unknown) {
-    const res = await fetch(this.base + url, {
-      method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
+  async call(key: string | null, method: string, url: string, body?: unknown, idempotencyKey?: string) {
+    let res: Response;
+    try {
+      res = await fetch(this.base + url, {
+        method,
+        headers: {
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      // fetch says only "fetch failed"; what failed is in its cause.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(`${method} ${url}: ${(err as Error).message}: ${cause?.code ?? ''} ${cause?.message ?? ''}`, { cause: err });
+    }
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
@@ -161,7 +172,7 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
   log(`Programme ${programme.code}: budget ${yuan(programme.budgetFen)}; the call closes in ${callOpenMs / 1000} s\n`);
 
   // The team leads have accounts already; they all apply as the call opens (it is short).
-  const cases: Array<{ id: string; key: string; p: Persona; done: Set<string> }> = [];
+  const cases: Array<{ id: string; key: string; p: Persona; done: Set<string>; tries: Map<string, { key: number; unknown: number }> }> = [];
   const submitted = personas.map(async (p, i) => {
     const key = leads[i]!;
     const draft = await api.must(key, 'POST', '/applications', {
@@ -174,17 +185,26 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
       members: [`Member ${i}a`, `Member ${i}b`],
     });
     await api.must(key, 'POST', `/applications/${draft.id}/submit`);
-    return { id: draft.id, key, p, done: new Set<string>() };
+    return { id: draft.id, key, p, done: new Set<string>(), tries: new Map<string, { key: number; unknown: number }>() };
   });
   cases.push(...(await Promise.all(submitted)));
   log(`${cases.length} applications submitted; driving them to close-out...`);
 
   const started = Date.now();
   let lastReport = 0;
-  const once = async (c: (typeof cases)[number], step: string, act: () => Promise<{ status: number }>) => {
+  // Each step once, as a careful client does it: an answer that is not known yet (503: the case did
+  // not answer in time) is asked again with the same Idempotency-Key, which reaches the first
+  // attempt's update; a refusal (4xx, kept for its key) is tried again later under a new key, and
+  // so is an answer still unknown after three tries (the workflow's own rules refuse a repeat).
+  const once = async (c: (typeof cases)[number], step: string, act: (idempotencyKey: string) => Promise<{ status: number; body?: { code?: string } }>) => {
     if (c.done.has(step)) return;
-    const res = await act();
+    const tries = c.tries.get(step) ?? { key: 0, unknown: 0 };
+    c.tries.set(step, tries);
+    const res = await act(`${c.id}:${step}:${tries.key}`);
     if (res.status < 400) c.done.add(step);
+    else if (res.status >= 500 || res.body?.code === 'IdempotencyKeyInProgress') {
+      if (++tries.unknown >= 3) Object.assign(tries, { key: tries.key + 1, unknown: 0 });
+    } else Object.assign(tries, { key: tries.key + 1, unknown: 0 });
   };
   const finalStages = new Set(['withdrawn', 'rejected', 'lapsed', 'cancelled', 'completed', 'closed_without_penalty', 'terminated', 'force_terminated']);
 
@@ -219,25 +239,25 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
         const wf = view.workflow;
         if (finalStages.has(view.stage)) return;
         if (view.stage === 'public_notice' && c.p.objection && !c.done.has('objection')) {
-          return once(c, 'objection', () => api.call(null, 'POST', `/notices/${c.id}/objections`, { name: 'Chen Wei', idNumber: '11010519491231002X', contact: '13800000000', text: 'The lead is said to hold a similar award elsewhere' }));
+          return once(c, 'objection', (k) => api.call(null, 'POST', `/notices/${c.id}/objections`, { name: 'Chen Wei', idNumber: '11010519491231002X', contact: '13800000000', text: 'The lead is said to hold a similar award elsewhere' }, k));
         }
         if (view.stage === 'expert_review' && c.p.withdrawsInReview) {
-          return once(c, 'withdraw', () => api.call(c.key, 'POST', `/applications/${c.id}/withdraw`, { reason: 'The team moved to another city' }));
+          return once(c, 'withdraw', (k) => api.call(c.key, 'POST', `/applications/${c.id}/withdraw`, { reason: 'The team moved to another city' }, k));
         }
         if (view.stage === 'review_stalled') {
-          return once(c, `restart-${Date.now() >> 12}`, () => api.call(officer, 'POST', `/applications/${c.id}/stalled-review`, { decision: 'restart', reason: 'A fresh panel' }));
+          return once(c, `restart-${Date.now() >> 12}`, (k) => api.call(officer, 'POST', `/applications/${c.id}/stalled-review`, { decision: 'restart', reason: 'A fresh panel' }, k));
         }
         if (view.stage === 'defence') {
           for (const kind of ['defence', 'site_visit']) {
-            await once(c, kind, () => api.call(officer, 'POST', `/applications/${c.id}/assessments/record`, { kind, outcome: 'pass', notes: 'Prototype demonstrated' }));
+            await once(c, kind, (k) => api.call(officer, 'POST', `/applications/${c.id}/assessments/record`, { kind, outcome: 'pass', notes: 'Prototype demonstrated' }, k));
           }
           return;
         }
         if (view.stage === 'committee') {
-          return once(c, 'committee', () =>
+          return once(c, 'committee', (k) =>
             api.call(officer, 'POST', `/applications/${c.id}/award`, c.p.committeeRejects
               ? { decision: 'reject', reason: 'The committee funds two projects in this field this year' }
-              : { decision: 'award', tier: c.p.tier, amountFen: TIERS[c.p.tier] }),
+              : { decision: 'award', tier: c.p.tier, amountFen: TIERS[c.p.tier] }, k),
           );
         }
         if (!wf) return;
@@ -246,31 +266,31 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
         switch (view.stage) {
           case 'formal_review':
             if (wf.next.waitingOn !== 'officer') return;
-            if (p.formal === 'reject') return once(c, 'formal', () => api.call(officer, 'POST', `/applications/${c.id}/formal-review`, { decision: 'reject', reason: 'Outside the industries the zone funds' }));
-            if (p.formal === 'return' && !c.done.has('returned')) return once(c, 'returned', () => api.call(officer, 'POST', `/applications/${c.id}/formal-review`, { decision: 'return', reason: 'Add the budget breakdown' }));
-            return once(c, `formal-${wf.revisionsUsed}`, () => api.call(officer, 'POST', `/applications/${c.id}/formal-review`, { decision: 'accept' }));
+            if (p.formal === 'reject') return once(c, 'formal', (k) => api.call(officer, 'POST', `/applications/${c.id}/formal-review`, { decision: 'reject', reason: 'Outside the industries the zone funds' }, k));
+            if (p.formal === 'return' && !c.done.has('returned')) return once(c, 'returned', (k) => api.call(officer, 'POST', `/applications/${c.id}/formal-review`, { decision: 'return', reason: 'Add the budget breakdown' }, k));
+            return once(c, `formal-${wf.revisionsUsed}`, (k) => api.call(officer, 'POST', `/applications/${c.id}/formal-review`, { decision: 'accept' }, k));
           case 'revision_requested':
             await api.call(c.key, 'PATCH', `/applications/${c.id}`, { summary: `${p.title}: budget breakdown attached.` });
-            return once(c, 'resubmitted', () => api.call(c.key, 'POST', `/applications/${c.id}/resubmit`));
+            return once(c, 'resubmitted', (k) => api.call(c.key, 'POST', `/applications/${c.id}/resubmit`, undefined, k));
           case 'agreement':
             if (p.neverSigns) return;
-            await once(c, 'sign', () => api.call(c.key, 'POST', `/applications/${c.id}/sign`, {}));
-            return once(c, 'countersign', () => api.call(officer, 'POST', `/applications/${c.id}/countersign`, {}));
+            await once(c, 'sign', (k) => api.call(c.key, 'POST', `/applications/${c.id}/sign`, {}, k));
+            return once(c, 'countersign', (k) => api.call(officer, 'POST', `/applications/${c.id}/countersign`, {}, k));
           case 'in_progress':
           case 'final_acceptance': {
             if (p.forceTerminate && wf.tranches[0]?.status === 'paid') {
-              return once(c, 'force', () => api.call(officer, 'POST', `/applications/${c.id}/force-terminate`, { reason: 'Research records were falsified' }));
+              return once(c, 'force', (k) => api.call(officer, 'POST', `/applications/${c.id}/force-terminate`, { reason: 'Research records were falsified' }, k));
             }
             if (wf.active.milestoneCheck) {
               const check = wf.active.milestoneCheck as string;
-              await once(c, `report-${check}`, () => api.call(c.key, 'POST', `/applications/${c.id}/milestone/report`, { summary: 'Progress as planned' }));
+              await once(c, `report-${check}`, (k) => api.call(c.key, 'POST', `/applications/${c.id}/milestone/report`, { summary: 'Progress as planned' }, k));
               const m = wf.milestones[attempt - 1];
               const score = m.code === 'midterm' ? (p.midterm?.[m.attempt - 1] ?? 78) : 84;
-              return once(c, `score-${check}`, () => api.call(officer, 'POST', `/applications/${c.id}/milestone/score`, { score }));
+              return once(c, `score-${check}`, (k) => api.call(officer, 'POST', `/applications/${c.id}/milestone/score`, { score }, k));
             }
             if (view.stage === 'final_acceptance' && wf.next.waitingOn === 'officer') {
               const outcome = p.final ?? 'pass';
-              return once(c, `final-${attempt}`, () => api.call(officer, 'POST', `/applications/${c.id}/final-decision`, { outcome, reason: outcome === 'pass' ? 'Targets met' : 'Closed by agreement without penalty' }));
+              return once(c, `final-${attempt}`, (k) => api.call(officer, 'POST', `/applications/${c.id}/final-decision`, { outcome, reason: outcome === 'pass' ? 'Targets met' : 'Closed by agreement without penalty' }, k));
             }
             return;
           }
