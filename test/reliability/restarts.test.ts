@@ -124,6 +124,7 @@ it('survives the API process being SIGKILLed mid-burst: retried requests with th
       LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE: '1000000',
       IDEMPOTENCY_LEASE_MS: '2000',
+      WORKFLOW_WAIT_MS: '1500',
     },
     /API listening/,
     path.join(dir, 'api.log'),
