@@ -7,15 +7,17 @@ import swaggerUi from 'swagger-ui-express';
 import { refuseNulCharacters } from './http/no-nul';
 import { rateLimit } from './http/rate-limit';
 import { buildOpenApiDocument } from './http/openapi';
-import type { AppDeps } from './deps';
+import type { AppDeps, AppSettings } from './deps';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { mountRoutes } from './http/route';
 import { routes } from './routes';
+import { LiveViews } from './use-cases/live-views';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Builds the Express app. It does not listen: see api/server.ts. */
-export function createApp(deps: AppDeps): Express {
+export function createApp(settings: AppSettings): Express {
+  const deps: AppDeps = { ...settings, liveViews: new LiveViews(settings.temporal) };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

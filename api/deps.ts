@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/db';
 import type { Logger } from '../infra/logger';
+import type { LiveViews } from './use-cases/live-views';
 
 /** The ids a request's actions carry: its request id (audit) and the Temporal update id (idempotency). */
 export interface RequestIds {
@@ -29,4 +30,9 @@ export interface AppDeps {
   workflowWaitMs?: number;
   /** The key of the keyed hash kept of identity numbers (infra/pii.ts). */
   piiHashKey: string;
+  /** Cases' live views, kept while their histories stand still (one per app). */
+  liveViews: LiveViews;
 }
+
+/** What an entry point gives createApp; the app makes the rest. */
+export type AppSettings = Omit<AppDeps, 'liveViews'>;

@@ -209,7 +209,7 @@ export async function getApplication(deps: AppDeps, actor: Actor, id: string, re
     (async (): Promise<ApplicationView | null> => {
       if (!app.workflowId) return null;
       try {
-        return await deps.temporal.workflow.getHandle(app.workflowId).query(applicationViewQuery);
+        return await deps.liveViews.get(app.workflowId, applicationViewQuery);
       } catch (err) {
         // The read model still answers when Temporal does not; the caller sees `workflow: null`.
         deps.logger.warn({ err, applicationId: id }, 'workflow query failed');

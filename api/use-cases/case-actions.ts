@@ -262,7 +262,7 @@ async function targetWorkflow(
   if (target === 'case') return kase.workflowId;
   const onRecord = caller ? await childOnRecord(deps, target, caller.actor, caller.params) : null;
   if (onRecord) return onRecord;
-  const view = await deps.temporal.workflow.getHandle(kase.workflowId).query(kase.viewQuery);
+  const view = await deps.liveViews.get(kase.workflowId, kase.viewQuery);
   const child = view.active[target];
   if (!child) {
     const what = { reviewRound: 'expert review round', notice: 'public notice', milestoneCheck: 'milestone check' }[target];
