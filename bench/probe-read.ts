@@ -45,7 +45,9 @@ async function main() {
   await time('GET /health (no auth, no database)', 200, () => api.call(null, 'GET', '/health'));
   await time('GET /applications/:id by its applicant', 200, () => api.call(lead, 'GET', `/applications/${draft.id}`));
   await time('GET /applications/:id by an officer (audited)', 200, () => api.call(officer, 'GET', `/applications/${draft.id}`));
+  await time('GET /inbox by the officer', 200, () => api.call(officer, 'GET', '/inbox'));
   await time('Temporal query of the case view', 200, () => temporal.workflow.getHandle(draft.id).query(applicationViewQuery));
+  await time('Temporal describe of the case workflow', 200, () => temporal.workflow.getHandle(draft.id).describe());
   await time('Prisma: application by id', 200, () => prisma.application.findUnique({ where: { id: draft.id } }));
   await time('Prisma: an API key with its user', 200, () => prisma.apiKey.findFirst({ include: { user: true } }));
   await time('Prisma: stage history of the case', 200, () => prisma.stageHistory.findMany({ where: { caseId: draft.id }, orderBy: { seq: 'asc' } }));
