@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { EXPORT_TYPES } from '../http/file-response';
 import { defineRoute } from '../http/route';
-import { idParams } from '../http/schemas';
+import { idParams, queryInt } from '../http/schemas';
 import {
   createDraft,
   draftPatchSchema,
@@ -15,7 +16,7 @@ import {
 import { CASE_ACTIONS, fileObjection, listNotices, loadApplicationCase, objectionSchema } from '../use-cases/case-actions';
 import { caseActionRoutes } from './case-action-routes';
 import { exportApplications, exportQuery } from '../use-cases/reports';
-import { caseReviews, inbox, myAssignments } from '../use-cases/views';
+import { INBOX_KINDS, caseReviews, inbox, myAssignments } from '../use-cases/views';
 
 const VIEWERS = ['applicant', 'reviewer', 'officer', 'finance', 'admin'] as const;
 
@@ -98,9 +99,10 @@ export const applicationRoutes = [
   defineRoute({
     method: 'get',
     path: '/inbox',
-    summary: 'What waits on me, soonest due first',
+    summary: 'What waits on me, soonest due first: the first `limit` items (of one `kind`, or all) and whether there are more',
     auth: VIEWERS,
-    handler: ({ deps, actor }) => inbox(deps, actor),
+    query: z.strictObject({ kind: z.enum(INBOX_KINDS).optional(), limit: queryInt(1, 500).default(100) }),
+    handler: ({ deps, actor, query }) => inbox(deps, actor, query),
   }),
   defineRoute({
     method: 'get',

@@ -55,53 +55,88 @@ export async function caseReviews(deps: AppDeps, actor: Actor, applicationId: st
   };
 }
 
-/** What waits on the caller, soonest due first. */
-export async function inbox(deps: AppDeps, actor: Actor) {
+type DueOrder = Array<{ dueAt: 'asc' } | { id: 'asc' }>;
+
+/**
+ * The first `take` rows soonest due first, undated last, as two reads each in an index's order.
+ * Prisma writes `orderBy: { dueAt: { nulls: 'last' } }` as an expression SQLite sorts every
+ * matching row by: 138 ms for 26,585 cases waiting on officers, against 6 ms this way.
+ */
+async function datedFirst<T>(take: number, read: (dueAt: { not: null } | null, orderBy: DueOrder, take: number) => Promise<T[]>): Promise<T[]> {
+  const dated = await read({ not: null }, [{ dueAt: 'asc' }, { id: 'asc' }], take);
+  if (dated.length >= take) return dated;
+  return [...dated, ...(await read(null, [{ id: 'asc' }], take - dated.length))];
+}
+
+export const INBOX_KINDS = ['case', 'review', 'decision', 'objection', 'milestone', 'payment'] as const;
+export type InboxKind = (typeof INBOX_KINDS)[number];
+
+/**
+ * What waits on the caller, soonest due first: the first `limit` items, of one kind or all, and
+ * whether there are more. Each source is read already in that order and no further than `limit`
+ * (and one more, to tell), so a busy officer's inbox costs the same as a quiet one.
+ */
+export async function inbox(deps: AppDeps, actor: Actor, query: { kind?: InboxKind; limit: number }) {
   const { prisma } = deps;
-  const items: Array<{ kind: string; caseId: string; what: string; dueAt: Date | null; ref?: string }> = [];
+  const take = query.limit + 1;
+  const wanted = (kind: InboxKind) => query.kind === undefined || query.kind === kind;
+  type Item = { kind: InboxKind; caseId: string; what: string; dueAt: Date | null; ref?: string };
+  const sources: Item[][] = [];
   // Fund applications and stations alike: whatever waits on this role (and, for a host, on them).
-  const cases = async (waitingOn: string, ownerId?: string) => [
-    ...(await prisma.application.findMany({
-      where: { waitingOn, ...(ownerId ? { applicantId: ownerId } : {}) },
-      select: { id: true, title: true, nextAction: true, dueAt: true },
-      orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
-      take: 500,
-    })),
-    ...(
-      await prisma.station.findMany({
-        where: { waitingOn, ...(ownerId ? { hostId: ownerId } : {}) },
-        select: { id: true, name: true, nextAction: true, dueAt: true },
-        orderBy: [{ dueAt: { sort: 'asc', nulls: 'last' } }, { id: 'asc' }],
-        take: 500,
-      })
-    ).map((s) => ({ id: s.id, title: s.name, nextAction: s.nextAction, dueAt: s.dueAt })),
-  ];
+  const cases = async (kind: InboxKind, waitingOn: string, ownerId?: string) => {
+    const [apps, stations] = await Promise.all([
+      datedFirst(take, (dueAt, orderBy, n) =>
+        prisma.application.findMany({
+          where: { waitingOn, dueAt, ...(ownerId ? { applicantId: ownerId } : {}) },
+          select: { id: true, title: true, nextAction: true, dueAt: true },
+          orderBy,
+          take: n,
+        }),
+      ),
+      datedFirst(take, (dueAt, orderBy, n) =>
+        prisma.station.findMany({
+          where: { waitingOn, dueAt, ...(ownerId ? { hostId: ownerId } : {}) },
+          select: { id: true, name: true, nextAction: true, dueAt: true },
+          orderBy,
+          take: n,
+        }),
+      ),
+    ]);
+    sources.push(apps.map((c) => ({ kind, caseId: c.id, what: `${c.title}: ${c.nextAction}`, dueAt: c.dueAt })));
+    sources.push(stations.map((c) => ({ kind, caseId: c.id, what: `${c.name}: ${c.nextAction}`, dueAt: c.dueAt })));
+  };
   switch (actor.role) {
     case 'applicant':
-      for (const c of await cases('applicant', actor.id)) items.push({ kind: 'case', caseId: c.id, what: `${c.title}: ${c.nextAction}`, dueAt: c.dueAt });
+      if (wanted('case')) await cases('case', 'applicant', actor.id);
       break;
     case 'reviewer':
-      for (const a of await prisma.reviewAssignment.findMany({ where: { reviewerId: actor.id, status: { in: ['assigned', 'accepted'] } } })) {
-        items.push({ kind: 'review', caseId: a.caseId, what: a.status === 'assigned' ? 'Declare conflicts of interest, then score' : 'Score the application', dueAt: a.dueAt });
+      if (wanted('review')) {
+        const seats = await prisma.reviewAssignment.findMany({ where: { reviewerId: actor.id, status: { in: ['assigned', 'accepted'] } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take });
+        sources.push(seats.map((a) => ({ kind: 'review', caseId: a.caseId, what: a.status === 'assigned' ? 'Declare conflicts of interest, then score' : 'Score the application', dueAt: a.dueAt })));
       }
       break;
     case 'officer':
-      for (const c of await cases('officer')) items.push({ kind: 'decision', caseId: c.id, what: `${c.title}: ${c.nextAction}`, dueAt: c.dueAt });
-      for (const o of await prisma.objection.findMany({ where: { status: 'open' }, take: 500 })) {
-        items.push({ kind: 'objection', caseId: o.caseId, what: `Resolve the objection filed by ${o.filerName}`, dueAt: null, ref: o.id });
+      if (wanted('decision')) await cases('decision', 'officer');
+      if (wanted('objection')) {
+        const open = await prisma.objection.findMany({ where: { status: 'open' }, orderBy: [{ filedAt: 'asc' }, { id: 'asc' }], take });
+        sources.push(open.map((o) => ({ kind: 'objection', caseId: o.caseId, what: `Resolve the objection filed by ${o.filerName}`, dueAt: null, ref: o.id })));
       }
-      for (const m of await prisma.milestone.findMany({ where: { status: { in: ['overdue', 'awaiting_score'] } }, take: 500 })) {
-        items.push({ kind: 'milestone', caseId: m.caseId, what: m.status === 'overdue' ? `The ${m.code} report is overdue` : `Record the ${m.code} score`, dueAt: m.dueAt });
+      if (wanted('milestone')) {
+        const checks = await prisma.milestone.findMany({ where: { status: { in: ['overdue', 'awaiting_score'] } }, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take });
+        sources.push(checks.map((m) => ({ kind: 'milestone', caseId: m.caseId, what: m.status === 'overdue' ? `The ${m.code} report is overdue` : `Record the ${m.code} score`, dueAt: m.dueAt })));
       }
       break;
     case 'finance':
-      for (const t of await prisma.tranche.findMany({ where: { status: 'released' }, take: 500 })) {
-        items.push({ kind: 'payment', caseId: t.applicationId, what: `Approve tranche ${t.code} (${t.amountFen} fen)`, dueAt: null, ref: t.code });
+      if (wanted('payment')) {
+        const released = await prisma.tranche.findMany({ where: { status: 'released' }, orderBy: { id: 'asc' }, take });
+        sources.push(released.map((t) => ({ kind: 'payment', caseId: t.applicationId, what: `Approve tranche ${t.code} (${t.amountFen} fen)`, dueAt: null, ref: t.code })));
       }
       break;
     default:
       break;
   }
-  items.sort((a, b) => (a.dueAt?.getTime() ?? Infinity) - (b.dueAt?.getTime() ?? Infinity));
-  return { items };
+  // Each source is in order and holds at most limit + 1: the first `limit` of their merge are the
+  // caller's first `limit`, and anything past them means more.
+  const items = sources.flat().sort((a, b) => (a.dueAt?.getTime() ?? Infinity) - (b.dueAt?.getTime() ?? Infinity));
+  return { items: items.slice(0, query.limit), more: items.length > query.limit };
 }

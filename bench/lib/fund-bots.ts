@@ -252,7 +252,7 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
     // Finance approves released tranches.
     if (stages.includes('in_progress') || stages.includes('final_acceptance')) {
       polls++;
-      const inbox = await api.must(finance.key, 'GET', '/inbox');
+      const inbox = await api.must(finance.key, 'GET', '/inbox?kind=payment&limit=500');
       for (const item of inbox.items as Array<{ kind: string; caseId: string; ref: string }>) {
         if (item.kind === 'payment' && stageOf.has(item.caseId)) {
           work.push(once(item.caseId, `approve-${item.ref}`, 'tranches/approve', () => api.call(finance.key, 'POST', `/applications/${item.caseId}/tranches/${item.ref}/approve`, {})));

@@ -327,12 +327,12 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
     timing('reviewers', t0);
     t0 = Date.now();
     // The officer resolves objections; finance approves released tranches, two people each.
-    const objections = stages.has('public_notice') ? (await api.call(officer, 'GET', '/inbox')).body.items : [];
+    const objections = stages.has('public_notice') ? (await api.call(officer, 'GET', '/inbox?kind=objection&limit=500')).body.items : [];
     for (const item of objections.filter((x: { kind: string }) => x.kind === 'objection')) {
       await api.call(officer, 'POST', `/applications/${item.caseId}/objections/${encodeURIComponent(item.ref)}/resolve`, { resolution: 'dismissed', reason: 'The other award is for a different project' });
     }
     for (const approver of stages.has('in_progress') || stages.has('final_acceptance') ? finance : []) {
-      for (const item of (await api.call(approver, 'GET', '/inbox')).body.items.filter((x: { kind: string }) => x.kind === 'payment')) {
+      for (const item of (await api.call(approver, 'GET', '/inbox?kind=payment&limit=500')).body.items.filter((x: { kind: string }) => x.kind === 'payment')) {
         await api.call(approver, 'POST', `/applications/${item.caseId}/tranches/${item.ref}/approve`, {});
       }
     }

@@ -71,19 +71,47 @@ it('fills each role’s inbox with what waits on it', async () => {
     data: { id: `o:${randomUUID()}`, caseId: decision.applicationId, programmeId: p.programmeId, noticeId: 'n', filerName: 'Chen Wei', filerIdMasked: 'x', filerIdHash: 'h', contact: 'c', text: 't', status: 'open', filedAt: new Date(), rev: 1 },
   });
 
-  const inbox = async (key: string) => (await sys.call('GET', '/inbox', { key })).body.items as Array<{ kind: string; caseId: string }>;
+  const inbox = async (key: string, query = '') => (await sys.call('GET', `/inbox${query}`, { key })).body.items as Array<{ kind: string; caseId: string }>;
   expect(await inbox(applicant.key)).toEqual([expect.objectContaining({ kind: 'case', caseId: mine.applicationId })]);
   expect(await inbox(reviewer.key)).toEqual([expect.objectContaining({ kind: 'review', caseId: decision.applicationId })]);
   expect(await inbox(finance.key)).toEqual([expect.objectContaining({ kind: 'payment', caseId: mine.applicationId })]);
+  // The officer's first page is the dated decision, then undated ones from the 25,000 generated;
+  // the objection (undated too) is found by its kind.
   const officers = await inbox(officer.key);
-  expect(officers).toEqual(expect.arrayContaining([
-    expect.objectContaining({ kind: 'decision', caseId: decision.applicationId }),
-    expect.objectContaining({ kind: 'objection', caseId: decision.applicationId }),
-  ]));
+  expect(officers).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'decision', caseId: decision.applicationId })]));
+  expect(await inbox(officer.key, '?kind=objection')).toEqual([expect.objectContaining({ kind: 'objection', caseId: decision.applicationId })]);
   expect(officers.some((i) => i.caseId === mine.applicationId)).toBe(false);
   const chased = await sys.call('GET', `/review-assignments?reviewerId=${reviewer.id}&status=assigned`, { key: officer.key });
   expect(chased.body.items.map((a: { caseId: string }) => a.caseId)).toEqual([decision.applicationId]);
   expect((await sys.call('GET', '/review-assignments', { key: reviewer.key })).status).toBe(403);
   // Soonest due first: the decision with a date comes before the 25,000 undated ones.
   expect(officers[0]).toMatchObject({ kind: 'decision', caseId: decision.applicationId });
+});
+
+it('answers an inbox of 25,000 waiting cases with its first items, soonest due first, and says there are more', async () => {
+  const page = async (query: string) => {
+    const res = await sys.call('GET', `/inbox${query}`, { key: officer.key });
+    expect(res.status).toBe(200);
+    return res.body as { items: Array<{ kind: string; caseId: string; dueAt: string | null }>; more: boolean };
+  };
+  const standard = await page('');
+  expect(standard.items).toHaveLength(100);
+  expect(standard.more).toBe(true);
+  // The first five of the merged sources are the first five of a longer page, in the same order.
+  const longer = await page('?limit=500');
+  expect(longer.items).toHaveLength(500);
+  const five = await page('?limit=5');
+  expect(five).toEqual({ items: longer.items.slice(0, 5), more: true });
+  const dated = longer.items.filter((i) => i.dueAt !== null).map((i) => Date.parse(i.dueAt!));
+  expect(dated).toEqual([...dated].sort((a, b) => a - b));
+  expect(longer.items.findIndex((i) => i.dueAt === null)).toBe(dated.length);
+  // One kind: the open objections alone, all of them.
+  const objections = await page('?kind=objection');
+  expect(objections.items.length).toBeGreaterThan(0);
+  expect(objections.items.every((i) => i.kind === 'objection')).toBe(true);
+  expect(objections.more).toBe(false);
+  for (const bad of ['?limit=0', '?limit=501', '?limit=ten', '?kind=everything', '?page=2']) {
+    const res = await sys.call('GET', `/inbox${bad}`, { key: officer.key });
+    expect({ bad, status: res.status, code: res.body.code }).toEqual({ bad, status: 400, code: 'ValidationFailed' });
+  }
 });

@@ -289,7 +289,7 @@ test('cases run to their ends through both APIs while a worker and an API are ki
       }),
     );
     for (const approver of finance) {
-      for (const item of (await api.call(approver, 'GET', '/inbox')).body.items.filter((x: { kind: string }) => x.kind === 'payment')) {
+      for (const item of (await api.call(approver, 'GET', '/inbox?kind=payment&limit=500')).body.items.filter((x: { kind: string }) => x.kind === 'payment')) {
         await api.call(approver, 'POST', `/applications/${item.caseId}/tranches/${item.ref}/approve`, {});
       }
     }
