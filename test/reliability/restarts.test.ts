@@ -123,8 +123,9 @@ it('survives the API process being SIGKILLed mid-burst: retried requests with th
       PORT: String(port),
       LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE: '1000000',
-      IDEMPOTENCY_LEASE_MS: '2000',
-      WORKFLOW_WAIT_MS: '1500',
+      // A dropped request's key is taken over after the lease; the wait on a workflow stays shorter.
+      IDEMPOTENCY_LEASE_MS: '10000',
+      WORKFLOW_WAIT_MS: '8000',
     },
     /API listening/,
     path.join(dir, 'api.log'),
@@ -140,8 +141,11 @@ it('survives the API process being SIGKILLed mid-burst: retried requests with th
     await api.kill('SIGKILL');
     const first = await Promise.all(burst);
     const dropped = first.filter((r) => r.status === 0).length;
-    console.log(`API killed mid-burst: ${first.length - dropped} of ${first.length} answered before the kill, ${dropped} dropped`);
-    for (const res of first) expect([0, 200]).toContain(res.status);
+    const answered200 = first.filter((r) => r.status === 200).length;
+    console.log(`API killed mid-burst: ${first.length - dropped} of ${first.length} answered before the kill (${answered200} with 200), ${dropped} dropped`);
+    // Answered before the kill: 200, or 503 from a submission slower than the API's wait on a very
+    // loaded machine (its workflow may still take it; the retry with the key finds it once).
+    for (const res of first) expect([0, 200, 503]).toContain(res.status);
     expect(dropped).toBeGreaterThan(0);
 
     await api.start();
@@ -155,7 +159,7 @@ it('survives the API process being SIGKILLed mid-burst: retried requests with th
       }
     }
     await expectSubmittedOnce(sys, cases.map((c) => c.id));
-    expect(replayed).toBe(first.length - dropped);
+    expect(replayed).toBe(answered200);
   } finally {
     await api.kill('SIGTERM');
     await sys.stop();
