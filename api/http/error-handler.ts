@@ -46,11 +46,11 @@ const TRANSIENT_GRPC = new Set([14, 4, 8, 10]);
 const TRANSIENT_PRISMA = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
 
 /**
- * Whether a request failed because Temporal or the database was down, busy or too slow to answer:
+ * Whether a request failed because Temporal or the database was down, busy or too slow to answer
+ * (a call past the request's deadline is isPastDeadline's, asked first):
  * nothing was decided, so the caller is told to retry (503) rather than that we broke (500).
  */
 function isUnavailable(err: unknown): boolean {
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
   const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : null;
   if (grpc) return TRANSIENT_GRPC.has(grpc.code);
   if (err instanceof Prisma.PrismaClientKnownRequestError) return TRANSIENT_PRISMA.has(err.code) || isRetryableConflict(err) || isLostConnection(err);
