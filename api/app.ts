@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import { pinoHttp } from 'pino-http';
 import cors from 'cors';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { refuseNulCharacters } from './http/no-nul';
 import { rateLimit } from './http/rate-limit';
+import { requestLog } from './http/request-log';
 import { buildOpenApiDocument } from './http/openapi';
 import type { AppDeps, AppSettings } from './deps';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -13,26 +12,13 @@ import { mountRoutes } from './http/route';
 import { routes } from './routes';
 import { LiveViews } from './use-cases/live-views';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /** Builds the Express app. It does not listen: see api/server.ts. */
 export function createApp(settings: AppSettings): Express {
   const deps: AppDeps = { ...settings, liveViews: new LiveViews(settings.temporal) };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      // Honour a caller's request id when it is safe to log and echo; otherwise make one.
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-    }),
-  );
+  app.use(requestLog(deps.logger));
   app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } } }));
   app.use(cors({ origin: deps.corsOrigins ?? [], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
   app.use(rateLimit(deps.rateLimitPerMinute ?? 6_000));
