@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../infra/db';
 import type { Logger } from '../infra/logger';
+import type { CredentialCache } from './auth/authenticate';
 import type { LiveViews } from './use-cases/live-views';
 
 /** The ids a request's actions carry: its request id (audit) and the Temporal update id (idempotency). */
@@ -30,9 +31,13 @@ export interface AppDeps {
   workflowWaitMs?: number;
   /** The key of the keyed hash kept of identity numbers (infra/pii.ts). */
   piiHashKey: string;
+  /** How long an API key's row, once read, answers for it (api/auth/authenticate.ts). */
+  authCacheMs?: number;
   /** Cases' live views, kept while their histories stand still (one per app). */
   liveViews: LiveViews;
+  /** API-key rows read recently (one per app). */
+  credentials: CredentialCache;
 }
 
 /** What an entry point gives createApp; the app makes the rest. */
-export type AppSettings = Omit<AppDeps, 'liveViews'>;
+export type AppSettings = Omit<AppDeps, 'liveViews' | 'credentials'>;

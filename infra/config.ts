@@ -60,6 +60,9 @@ const envSchema = z
     // How long a request waits for a case's workflow (an action's outcome, a live view) before it
     // answers 503: a workflow whose worker is down must not hold a caller for ever.
     WORKFLOW_WAIT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+    // How long an API key's row, once read, answers for it: a key revoked through another API
+    // process, or a user disabled in the database, is refused within this. 0 reads it every request.
+    AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
 
     // First administrator, created at start-up when no administrator exists yet.
     BOOTSTRAP_ADMIN_EMAIL: z.string().email().optional(),

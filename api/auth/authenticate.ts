@@ -5,12 +5,62 @@ import { VerifiedKeys, hashSecret, parseApiKey, verifySecret } from './api-keys'
 
 export type Authenticate = (authorization: string | undefined) => Promise<Actor>;
 
+export const DEFAULT_AUTH_CACHE_MS = 2_000;
+
+interface KeyRow {
+  id: string;
+  secretHash: string;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  user: { id: string; role: string; disabledAt: Date | null };
+}
+
+/**
+ * API-key rows (with their user's role and state) as read at most `maxAgeMs` ago, so that a key in
+ * use costs one database read per interval instead of one per request: that read was the largest
+ * single cost of a small authenticated request. Expiry is still compared with the clock on every
+ * request. A key revoked through this process's API is forgotten at once; a change made elsewhere
+ * (another API process, or the database directly: a user disabled, an expiry moved) takes effect
+ * within `maxAgeMs`. Zero reads the row on every request. A Map in insertion order is the LRU.
+ */
+export class CredentialCache {
+  private readonly rows = new Map<string, { row: KeyRow; readAt: number }>();
+
+  constructor(
+    readonly maxAgeMs = DEFAULT_AUTH_CACHE_MS,
+    readonly capacity = 10_000,
+  ) {}
+
+  get(keyId: string, now: number): KeyRow | null {
+    const kept = this.rows.get(keyId);
+    if (!kept) return null;
+    if (now - kept.readAt >= this.maxAgeMs || now < kept.readAt) {
+      this.rows.delete(keyId);
+      return null;
+    }
+    return kept.row;
+  }
+
+  set(row: KeyRow, now: number): void {
+    if (this.maxAgeMs <= 0) return;
+    this.rows.delete(row.id);
+    this.rows.set(row.id, { row, readAt: now });
+    while (this.rows.size > this.capacity) this.rows.delete(this.rows.keys().next().value!);
+  }
+
+  /** Drops a key's row, so that the next request reads it again (after a revocation, say). */
+  forget(keyId: string): void {
+    this.rows.delete(keyId);
+  }
+}
+
 /**
  * Resolves the bearer API key of a request to the acting user, or throws a 401 problem. The key id
- * finds the row; the secret is checked against its scrypt hash once, then found in `verified` on
- * later requests. Revocation, expiry and the user's state come from the row on every request.
+ * finds the row (from `rows` when read recently); the secret is checked against its scrypt hash
+ * once, then found in `verified` on later requests. Revocation, expiry and the user's state come
+ * from the row.
  */
-export function createAuthenticator(prisma: PrismaClient, verified = new VerifiedKeys()): Authenticate {
+export function createAuthenticator(prisma: PrismaClient, rows = new CredentialCache(), verified = new VerifiedKeys()): Authenticate {
   return async (authorization) => {
     // One answer for a missing, malformed, unknown, forged, revoked or expired key: nothing to
     // learn by probing, not even which of these it was.
@@ -20,8 +70,16 @@ export function createAuthenticator(prisma: PrismaClient, verified = new Verifie
     const parsed = parseApiKey(token);
     if (!parsed) throw refuse();
 
-    const row = await prisma.apiKey.findUnique({ where: { id: parsed.keyId }, include: { user: true } });
-    if (!row) throw refuse();
+    const now = Date.now();
+    let row = rows.get(parsed.keyId, now);
+    if (!row) {
+      row = await prisma.apiKey.findUnique({
+        where: { id: parsed.keyId },
+        select: { id: true, secretHash: true, revokedAt: true, expiresAt: true, user: { select: { id: true, role: true, disabledAt: true } } },
+      });
+      if (!row) throw refuse();
+      rows.set(row, now);
+    }
     if (!verified.has(row.id, row.secretHash, parsed.secret)) {
       const check = await verifySecret(parsed.secret, row.secretHash);
       if (!check.ok) throw refuse();
@@ -32,10 +90,11 @@ export function createAuthenticator(prisma: PrismaClient, verified = new Verifie
         const rehashed = await hashSecret(parsed.secret);
         const { count } = await prisma.apiKey.updateMany({ where: { id: row.id, secretHash: row.secretHash }, data: { secretHash: rehashed } });
         if (count === 1) stored = rehashed;
+        rows.forget(row.id);
       }
       verified.add(row.id, stored, parsed.secret);
     }
-    if (row.revokedAt || (row.expiresAt && row.expiresAt <= new Date()) || row.user.disabledAt) throw refuse();
+    if (row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now) || row.user.disabledAt) throw refuse();
     if (!ROLES.includes(row.user.role as Role)) throw refuse();
     return { id: row.user.id, role: row.user.role as Role };
   };

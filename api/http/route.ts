@@ -124,7 +124,7 @@ export const DEFAULT_WORKFLOW_WAIT_MS = 30_000;
  * key's real owner's retries).
  */
 export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: AppDeps): void {
-  const authenticate = createAuthenticator(deps.prisma);
+  const authenticate = createAuthenticator(deps.prisma, deps.credentials);
   const idempotent = idempotency(deps.prisma, deps.idempotencyLeaseMs);
   for (const route of routes) {
     const authorise = async (req: Request, res: Response, next: NextFunction) => {

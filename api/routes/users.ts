@@ -54,6 +54,11 @@ export const userRoutes = [
     summary: 'Revoke an API key (your own, or any as an administrator)',
     auth: ROLES,
     params: z.strictObject({ keyId: z.string().regex(/^[0-9a-f]{16}$/) }),
-    handler: ({ deps, actor, params, requestId }) => revokeApiKey(deps.prisma, actor, params.keyId, requestId),
+    handler: async ({ deps, actor, params, requestId }) => {
+      const revoked = await revokeApiKey(deps.prisma, actor, params.keyId, requestId);
+      // Refused from this process's next request on; other API processes within AUTH_CACHE_MS.
+      deps.credentials.forget(params.keyId);
+      return revoked;
+    },
   }),
 ];

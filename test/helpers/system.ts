@@ -45,6 +45,7 @@ export async function startSystem(
     idempotencyLeaseMs?: number;
     /** How long a request waits on Temporal before answering 503 (30 s by default). */
     workflowWaitMs?: number;
+    authCacheMs?: number;
     /** Another Temporal server than the shared dev server (a test that restarts its own). */
     temporalAddress?: string;
     /** How long SQLite waits for another connection's lock before answering busy. */
@@ -74,6 +75,7 @@ export async function startSystem(
     corsOrigins: opts.corsOrigins,
     idempotencyLeaseMs: opts.idempotencyLeaseMs,
     workflowWaitMs: opts.workflowWaitMs,
+    authCacheMs: opts.authCacheMs,
   });
   const server: http.Server = await listen(app, '127.0.0.1', 0);
   const { port } = server.address() as { port: number };

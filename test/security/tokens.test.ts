@@ -1,19 +1,22 @@
 // Credentials over HTTP: expired, forged and revoked API keys, and keys of disabled users, are all
 // refused with one and the same 401 problem (nothing to learn by probing) and write nothing, even
-// on a route that would write and with an Idempotency-Key. A key verified once is remembered, yet
-// revocation, expiry and disabling still take effect on the very next request. Keys hashed with
+// on a route that would write and with an Idempotency-Key. A key verified once is remembered, and
+// its row kept for AUTH_CACHE_MS, yet revocation through the API takes effect on the very next
+// request, and expiry or disabling set in the database within AUTH_CACHE_MS. Keys hashed with
 // SHA-256 before scrypt keep working and are rehashed on their next use; the bootstrap key works.
 import { createHash, randomBytes } from 'node:crypto';
-import { createAuthenticator } from '../../api/auth/authenticate';
+import { CredentialCache, createAuthenticator } from '../../api/auth/authenticate';
 import { ensureAdmin } from '../../api/use-cases/users';
 import { draftBody, programmeBody } from '../helpers/fixtures';
 import { freshDatabase } from '../helpers/db';
 import { type ApiResponse, type TestSystem, startSystem } from '../helpers/system';
 
+// Short, so that the test of changes made in the database waits little; the default is 2 s.
+const AUTH_CACHE_MS = 500;
 let sys: TestSystem;
 let programmeId: string;
 beforeAll(async () => {
-  sys = await startSystem();
+  sys = await startSystem({ authCacheMs: AUTH_CACHE_MS });
   const officer = await sys.user('officer');
   programmeId = (await sys.call('POST', '/programmes', { key: officer.key, body: programmeBody() })).body.id;
 });
@@ -43,6 +46,17 @@ async function snapshot() {
 function sameness(res: ApiResponse) {
   const { instance: _i, requestId: _r, ...rest } = res.body as Record<string, unknown>;
   return { status: res.status, contentType: res.headers.get('content-type'), body: rest };
+}
+
+/** Calls GET /me with a key until it is refused; how long that took, in milliseconds. */
+async function refusedAfter(key: string): Promise<number> {
+  const start = Date.now();
+  // A generous bound: a loaded machine may be slow, but a key must not outlive its row for ever.
+  while (Date.now() - start < AUTH_CACHE_MS + 30_000) {
+    if ((await sys.call('GET', '/me', { key })).status === 401) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the key was never refused');
 }
 
 /** Tries a credential on a read and on writes; returns what each answered. */
@@ -75,6 +89,9 @@ it('refuses expired, forged, revoked and disabled credentials with one 401 probl
   const leaver = await sys.user('officer');
   expect((await sys.call('GET', '/me', { key: leaver.key })).status).toBe(200);
   await sys.db.prisma.user.update({ where: { id: leaver.id }, data: { disabledAt: new Date() } });
+  // Changes made in the database reach a key's kept row within AUTH_CACHE_MS (next test).
+  await refusedAfter(expiring.body.apiKey);
+  await refusedAfter(leaver.key);
 
   const jwt = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(`{"sub":"${applicant.id}","role":"admin"}`).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
   const cases: Record<string, string | undefined> = {
@@ -115,8 +132,8 @@ it('refuses expired, forged, revoked and disabled credentials with one 401 probl
   expect(await snapshot()).toEqual(before);
 });
 
-it('takes revocation, expiry and disabling into account on the next request, though the key was verified before', async () => {
-  // Each key is used (and so remembered as verified) just before it is made invalid.
+it('takes revocation into account on the next request, and expiry and disabling set in the database within AUTH_CACHE_MS', async () => {
+  // Each key is used (and so remembered as verified, its row kept) just before it is made invalid.
   const user = await sys.user('finance');
   const a = await sys.call('POST', `/users/${user.id}/api-keys`, { key: sys.adminKey, body: { label: 'a' } });
   const b = await sys.call('POST', `/users/${user.id}/api-keys`, { key: sys.adminKey, body: { label: 'b' } });
@@ -125,12 +142,13 @@ it('takes revocation, expiry and disabling into account on the next request, tho
   expect((await sys.call('DELETE', `/api-keys/${a.body.keyId}`, { key: sys.adminKey })).status).toBe(200);
   expect((await sys.call('GET', '/me', { key: a.body.apiKey })).status).toBe(401);
 
+  // Set in the database, not through this API: seen once the kept row is read again.
   await sys.db.prisma.apiKey.update({ where: { id: b.body.keyId }, data: { expiresAt: new Date(Date.now() - 1) } });
-  expect((await sys.call('GET', '/me', { key: b.body.apiKey })).status).toBe(401);
+  expect(await refusedAfter(b.body.apiKey)).toBeLessThan(AUTH_CACHE_MS + 30_000);
 
   expect((await sys.call('GET', '/me', { key: user.key })).status).toBe(200);
   await sys.db.prisma.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
-  expect((await sys.call('GET', '/me', { key: user.key })).status).toBe(401);
+  expect(await refusedAfter(user.key)).toBeLessThan(AUTH_CACHE_MS + 30_000);
 });
 
 it('accepts a key stored as SHA-256 before scrypt, and rehashes it with scrypt on its next use', async () => {
@@ -150,6 +168,22 @@ it('accepts a key stored as SHA-256 before scrypt, and rehashes it with scrypt o
   expect(upgraded).not.toContain(secret);
   expect((await sys.call('GET', '/me', { key })).status).toBe(200);
   expect((await sys.call('GET', '/me', { key: otherSecret(key) })).status).toBe(401);
+});
+
+it('compares a kept row\'s expiry with the clock on every request', async () => {
+  const db = freshDatabase();
+  try {
+    const made = await ensureAdmin(db.prisma, { email: 'clock@zone.cn' });
+    const keyId = keyIdOf(made.apiKey!);
+    await db.prisma.apiKey.update({ where: { id: keyId }, data: { expiresAt: new Date(Date.now() + 2_000) } });
+    const authenticate = createAuthenticator(db.prisma, new CredentialCache(60_000));
+    await expect(authenticate(`Bearer ${made.apiKey}`)).resolves.toMatchObject({ role: 'admin' });
+    // The row is kept for a minute; the expiry it carries passes meanwhile.
+    await new Promise((r) => setTimeout(r, 2_100));
+    await expect(authenticate(`Bearer ${made.apiKey}`)).rejects.toMatchObject({ status: 401 });
+  } finally {
+    await db.close();
+  }
 });
 
 it('lets the bootstrap administrator in with the configured key, stored as scrypt', async () => {
