@@ -13,7 +13,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Gives each request its id (echoed as X-Request-Id) and logs one line when it ends: info, warn
- * for a 4xx, error for a 5xx or a connection closed before the answer was sent. The line carries
+ * for a 4xx, error for a 5xx; a caller that hangs up before its answer is sent is its choice, logged
+ * at info with what the status would have been (a slow server shows in responseTime). The line carries
  * the request's headers (the logger censors credentials) and the answer's status and time.
  *
  * pino-http does the same, but builds a child logger bound to the serialised request (headers and
@@ -30,7 +31,7 @@ export function requestLog(logger: Logger): RequestHandler {
     const done = () => {
       res.off('finish', done);
       res.off('close', done);
-      const level = !res.writableFinished || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+      const level = !res.writableFinished ? 'info' : res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {
