@@ -189,6 +189,12 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
         requestId: e.requestId,
       });
       return;
+    case 'view':
+      // Flushes reach the projector in order, one after another, so the last token written is the
+      // current one; a retried batch writes the same token again.
+      if (e.caseKind === 'application') await tx.application.updateMany({ where: { id: e.caseId }, data: { viewToken: e.token } });
+      else await tx.station.updateMany({ where: { id: e.caseId }, data: { viewToken: e.token } });
+      return;
     case 'credit':
       for (const s of e.subjects) {
         const id = `${e.caseId}:${s.kind}:${s.name}`;

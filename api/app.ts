@@ -12,10 +12,16 @@ import { mountRoutes } from './http/route';
 import { routes } from './routes';
 import { LiveViews } from './use-cases/live-views';
 import { CredentialCache } from './auth/authenticate';
+import { PrismaReadStore } from '../infra/read-store';
 
 /** Builds the Express app. It does not listen: see api/server.ts. */
 export function createApp(settings: AppSettings): Express {
-  const deps: AppDeps = { ...settings, liveViews: new LiveViews(settings.temporal), credentials: new CredentialCache(settings.authCacheMs) };
+  const deps: AppDeps = {
+    ...settings,
+    reads: settings.reads ?? new PrismaReadStore(settings.prisma),
+    liveViews: new LiveViews(settings.temporal),
+    credentials: new CredentialCache(settings.authCacheMs),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import type { CredentialCache } from './auth/authenticate';
 import type { LiveViews } from './use-cases/live-views';
+import type { ReadStore } from '../infra/read-store';
 
 /** The ids a request's actions carry: its request id (audit) and the Temporal update id (idempotency). */
 export interface RequestIds {
@@ -33,6 +34,8 @@ export interface AppDeps {
   piiHashKey: string;
   /** How long an API key's row, once read, answers for it (api/auth/authenticate.ts). */
   authCacheMs?: number;
+  /** Plain SQL for the hottest reads (infra/read-store.ts); Prisma's raw queries when not given. */
+  reads: ReadStore;
   /** Cases' live views, kept while their histories stand still (one per app). */
   liveViews: LiveViews;
   /** API-key rows read recently (one per app). */
@@ -40,4 +43,4 @@ export interface AppDeps {
 }
 
 /** What an entry point gives createApp; the app makes the rest. */
-export type AppSettings = Omit<AppDeps, 'liveViews' | 'credentials'>;
+export type AppSettings = Omit<AppDeps, 'liveViews' | 'credentials' | 'reads'> & { reads?: ReadStore };

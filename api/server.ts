@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
+import { createReadStore } from '../infra/read-store';
 import { createLogger } from '../infra/logger';
 import { migrateDatabase } from '../infra/migrate';
 import { piiHashKey } from '../infra/pii';
@@ -59,11 +60,12 @@ async function main() {
   const logger = createLogger(config.LOG_LEVEL, 'api');
   await migrateDatabase(config.DATABASE_URL);
   const prisma = createPrismaClient(config.DATABASE_URL);
+  const reads = createReadStore(config.DATABASE_URL, prisma);
   if (config.BOOTSTRAP_ADMIN_EMAIL) {
     await ensureAdmin(prisma, { email: config.BOOTSTRAP_ADMIN_EMAIL, apiKey: config.BOOTSTRAP_ADMIN_API_KEY });
   }
   const temporal = await connectClient(config);
-  const app = createApp({ prisma, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, corsOrigins: config.CORS_ORIGINS, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(config), idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS, workflowWaitMs: config.WORKFLOW_WAIT_MS, authCacheMs: config.AUTH_CACHE_MS });
+  const app = createApp({ prisma, reads, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, corsOrigins: config.CORS_ORIGINS, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(config), idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS, workflowWaitMs: config.WORKFLOW_WAIT_MS, authCacheMs: config.AUTH_CACHE_MS });
   const server = await listen(app, config.HOST, config.PORT);
   logger.info(`API listening on http://${config.HOST}:${config.PORT}`);
 
@@ -71,6 +73,7 @@ async function main() {
     logger.info('API stopping');
     await closeServer(server);
     await temporal.connection.close();
+    reads.close();
     await prisma.$disconnect();
   };
   process.once('SIGINT', stop);

@@ -9,6 +9,7 @@ import { ensureAdmin } from '../api/use-cases/users';
 import type { Config } from './config';
 import { redactedDatabaseUrl } from './database-url';
 import { createPrismaClient } from './db';
+import { createReadStore } from './read-store';
 import type { Logger } from './logger';
 import { migrateDatabase } from './migrate';
 import { piiHashKey } from './pii';
@@ -70,6 +71,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
 
   await migrateDatabase(cfg.DATABASE_URL);
   const prisma = createPrismaClient(cfg.DATABASE_URL);
+  const reads = createReadStore(cfg.DATABASE_URL, prisma);
   const admin = await ensureAdmin(prisma, { email: cfg.BOOTSTRAP_ADMIN_EMAIL, apiKey: cfg.BOOTSTRAP_ADMIN_API_KEY });
   const keyFile = admin.apiKey ? path.join(dataDir, 'admin-api-key') : null;
   if (admin.apiKey && keyFile) {
@@ -90,7 +92,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
 
   const temporal = await connectClient(cfg);
   await ensureDispatcher(temporal, cfg.TEMPORAL_TASK_QUEUE, cfg.NOTIFY_IDLE_MS);
-  const app = createApp({ prisma, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger, corsOrigins: cfg.CORS_ORIGINS, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(cfg), idempotencyLeaseMs: cfg.IDEMPOTENCY_LEASE_MS, workflowWaitMs: cfg.WORKFLOW_WAIT_MS, authCacheMs: cfg.AUTH_CACHE_MS });
+  const app = createApp({ prisma, reads, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger, corsOrigins: cfg.CORS_ORIGINS, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(cfg), idempotencyLeaseMs: cfg.IDEMPOTENCY_LEASE_MS, workflowWaitMs: cfg.WORKFLOW_WAIT_MS, authCacheMs: cfg.AUTH_CACHE_MS });
   const server: http.Server = await listen(app, cfg.HOST, cfg.PORT);
   const { port } = server.address() as { port: number };
   const apiUrl = `http://${cfg.HOST}:${port}`;
@@ -112,6 +114,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       await workerDone;
       await temporal.connection.close();
       await workerConnection.close();
+      reads.close();
       await prisma.$disconnect();
       await devServer?.stop();
       logger.info('stopped');

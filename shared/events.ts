@@ -46,6 +46,17 @@ export type CaseEvent =
       requestId?: string;
     }
   | {
+      /**
+       * The case's view (its workflow's view query) changed: `token` names the new one (the run and
+       * a count of changes). The API keeps views by token, so a read compares tokens from the read
+       * model instead of asking Temporal whether the case moved.
+       */
+      type: 'view';
+      caseKind: CaseKind;
+      caseId: string;
+      token: string;
+    }
+  | {
       type: 'credit';
       caseId: string;
       subjects: Array<{ kind: 'unit' | 'lead' | 'member'; name: string; userId?: string }>;

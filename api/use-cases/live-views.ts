@@ -2,21 +2,28 @@ import type { Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 
 interface Kept {
-  runId: string;
-  historyLength: number;
+  /** What the view was read at: a view token from the read model, or a run and history length. */
+  stamp: string;
   view: unknown;
 }
 
 /**
- * A case's live view (its workflow's view query), kept by the API process with the run and the
- * length of the history it was read at. A workflow's state is a function of its history (that is
- * what replay relies on), so while the server describes the same run with the same number of
- * events, the kept view is still the workflow's. Describing is answered by the server alone; a
- * query travels to a worker, which answers a workflow's queries one at a time (and replays a
- * closed workflow's whole history to answer one).
+ * A case's live view (its workflow's view query), kept by the API process with what names the state
+ * it was read at, so that a case read asks its workflow only when the case has moved.
  *
- * Kept views belong to the workflow code that answered them: after a deploy that changes a view's
- * shape, a case shows the new shape from its next event (or the API's restart) on.
+ * - With a view token (the read model's `viewToken`, projected by the workflow whenever its view
+ *   changes: workflows/lib/projector.ts), the kept view is current while the row's token is the one
+ *   it was kept with: the read costs Temporal nothing. The token is read before the query, so a view
+ *   kept under a token is never older than the token's view (a newer one is replaced at the next
+ *   token).
+ * - Without one (a case whose workflow has not projected a token yet), the workflow is described
+ *   (answered by the server alone) and the view kept with its run and history length: a workflow's
+ *   state is a function of its history (that is what replay relies on).
+ *
+ * A query travels to a worker, which answers a workflow's queries one at a time (and replays a
+ * closed workflow's whole history to answer one). Kept views belong to the workflow code that
+ * answered them: after a deploy that changes a view's shape, a case shows the new shape from its
+ * next change (or the API's restart) on.
  */
 export class LiveViews {
   private readonly kept = new Map<string, Kept>();
@@ -26,14 +33,20 @@ export class LiveViews {
     private readonly capacity = 10_000,
   ) {}
 
-  async get<T>(workflowId: string, query: QueryDefinition<T>): Promise<T> {
+  async get<T>(workflowId: string, query: QueryDefinition<T>, viewToken?: string | null): Promise<T> {
     const handle = this.temporal.workflow.getHandle(workflowId);
     const key = `${workflowId}\u0000${query.name}`;
-    // Described before the query: a view read later than its stamp is only ever newer, and the
-    // next read, finding the history longer, asks again.
-    const { runId, historyLength } = await handle.describe();
+    let stamp: string;
+    if (viewToken) {
+      stamp = `token\u0000${viewToken}`;
+    } else {
+      // Described before the query: a view read later than its stamp is only ever newer, and the
+      // next read, finding the history longer, asks again.
+      const { runId, historyLength } = await handle.describe();
+      stamp = `history\u0000${runId}\u0000${historyLength}`;
+    }
     const kept = this.kept.get(key);
-    if (kept && kept.runId === runId && kept.historyLength === historyLength) {
+    if (kept && kept.stamp === stamp) {
       // Most recently used last: Map keeps insertion order, so the oldest is evicted first.
       this.kept.delete(key);
       this.kept.set(key, kept);
@@ -41,7 +54,7 @@ export class LiveViews {
     }
     const view = await handle.query(query);
     this.kept.delete(key);
-    this.kept.set(key, { runId, historyLength, view });
+    this.kept.set(key, { stamp, view });
     if (this.kept.size > this.capacity) this.kept.delete(this.kept.keys().next().value!);
     return view;
   }

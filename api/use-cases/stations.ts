@@ -195,7 +195,7 @@ export async function getStation(deps: AppDeps, actor: Actor, id: string, reques
     (async (): Promise<StationView | null> => {
       if (!s.workflowId) return null;
       try {
-        return await deps.liveViews.get(s.workflowId, stationViewQuery);
+        return await deps.liveViews.get(s.workflowId, stationViewQuery, s.viewToken);
       } catch (err) {
         deps.logger.warn({ err, stationId: id }, 'workflow query failed');
         return null;

@@ -2,6 +2,7 @@
 // worker, dev server and database. The programme runs 864,000 times faster than the calendar (a day
 // in 100 ms) by its own configuration, so its months pass in seconds.
 import { keyedHash } from '../../infra/pii';
+import { applicationViewQuery } from '../../shared';
 import { DAY, draftBody, fundConfig, programmeBody } from '../helpers/fixtures';
 import { eventually } from '../helpers/eventually';
 import { type TestSystem, startSystem } from '../helpers/system';
@@ -18,6 +19,37 @@ afterAll(async () => {
 
 
 const SCALE = 864_000;
+
+/**
+ * Every case read of this test is checked against the workflow: whenever the workflow's history
+ * stood still from before the read until after a query made beside it, the view the read served
+ * (kept by the API under the read model's view token) must be the query's answer. A change the
+ * workflow made without projecting a new token would serve the old view here and fail.
+ */
+let viewChecks = 0;
+let unchecked: TestSystem['call'];
+beforeEach(() => {
+  const call = (unchecked = sys.call);
+  sys.call = async (method, path, opts) => {
+    const one = /^\/applications\/([0-9a-f-]{36})$/.exec(path);
+    if (method !== 'GET' || !one) return call(method, path, opts);
+    const handle = sys.client.workflow.getHandle(one[1]!);
+    const before = await handle.describe().catch(() => null);
+    const res = await call(method, path, opts);
+    if (before && res.status === 200 && res.body.workflow) {
+      const live = await handle.query(applicationViewQuery);
+      const after = await handle.describe();
+      if (after.runId === before.runId && after.historyLength === before.historyLength) {
+        expect(res.body.workflow).toEqual(live);
+        viewChecks += 1;
+      }
+    }
+    return res;
+  };
+});
+afterEach(() => {
+  sys.call = unchecked;
+});
 
 it('takes a case from call to close-out over HTTP, each role seeing and doing what it should', async () => {
   const admin = sys.adminKey;
@@ -176,4 +208,6 @@ it('takes a case from call to close-out over HTTP, each role seeing and doing wh
   expect(ledger.body).toMatchObject({ reconciled: true, totals: { committedFen: 800_000_000, paidFen: 800_000_000, remainingFen: 9_700_000_000 - 800_000_000 } });
   expect(ledger.body.entries.map((e: { kind: string }) => e.kind)).toEqual(['commit', 'payment', 'payment']);
   expect((await sys.call('GET', `/programmes/${programmeId}/ledger`, { key: applicant.key })).status).toBe(403);
+  // The check above ran at quiet points all through the case, not once or never.
+  expect(viewChecks).toBeGreaterThanOrEqual(10);
 });

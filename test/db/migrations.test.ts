@@ -13,7 +13,7 @@ import { createPrismaClient } from '../../infra/db';
 import { migrateDatabase } from '../../infra/migrate';
 import { PROJECT_ROOT } from '../../infra/tools';
 import { DAY } from '../helpers/fixtures';
-import { seedApplication, seedProgramme } from '../helpers/seed';
+import { seedProgramme } from '../helpers/seed';
 import { type PostgresCluster, postgresCluster, startPostgresCluster, testingOnPostgres } from '../helpers/postgres';
 
 const run = promisify(execFile);
@@ -125,12 +125,17 @@ describe('migrations', () => {
       try {
         const a = await seedProgramme(prisma, window);
         const b = await seedProgramme(prisma, window);
-        const appA = (await seedApplication(prisma, a)).applicationId;
-        const appB = (await seedApplication(prisma, b)).applicationId;
         const host = await prisma.user.create({ data: { email: `host-${randomUUID()}@corp.cn`, displayName: 'Host', role: 'applicant' } });
-        const stationA = (
-          await prisma.station.create({ data: { programmeId: a.programmeId, hostId: host.id, hostName: 'Host Co.', type: 'academician_workstation', name: 'Workstation', field: 'advanced-manufacturing' } })
-        ).id;
+        // Cases as 0002 made their tables: raw inserts, for the client knows only today's columns.
+        const [appA, appB, stationA] = [randomUUID(), randomUUID(), randomUUID()];
+        const made = new Date();
+        await insertRows(prisma, 'Application', [
+          { id: appA, programmeId: a.programmeId },
+          { id: appB, programmeId: b.programmeId },
+        ].map((r) => ({ ...r, applicantId: host.id, title: 'Pilot line', summary: 'A pilot line', field: 'new-energy', requestedFen: 800_000_000, unitName: 'Cell Co.', updatedAt: made })));
+        await insertRows(prisma, 'Station', [
+          { id: stationA, programmeId: a.programmeId, hostId: host.id, hostName: 'Host Co.', type: 'academician_workstation', name: 'Workstation', field: 'advanced-manufacturing', updatedAt: made },
+        ]);
         ids = { appA, stationA, appB, programmeA: a.programmeId, programmeB: b.programmeId };
         // The tables as 0002 made them, without programmeId (the bench's raw inserts: the client knows only the new shape).
         const cases = [appA, stationA, appB];

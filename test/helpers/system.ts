@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { createReadStore } from '../../infra/read-store';
 import { createApp } from '../../api/app';
 import { closeServer, listen } from '../../api/server';
 import { createUser, ensureAdmin } from '../../api/use-cases/users';
@@ -64,8 +65,11 @@ export async function startSystem(
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const piiHashKey = randomBytes(32).toString('base64url');
+  // The entry points' read store: plain SQLite on the embedded default, Prisma's raw queries on PostgreSQL.
+  const reads = createReadStore(db.url, db.prisma);
   const app = createApp({
     prisma: db.prisma,
+    reads,
     temporal: client,
     taskQueue: worker.taskQueue,
     logger: opts.logger ?? createLogger('silent'),
@@ -119,6 +123,7 @@ export async function startSystem(
       await worker.stop();
       await connection.close();
       await workerConnection.close();
+      reads.close();
       await db.close();
     },
   };

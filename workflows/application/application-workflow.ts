@@ -61,6 +61,7 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
   const { workflowId } = workflowInfo();
   const projector = new Projector();
   const kase = new ApplicationCase(input, projector.emit);
+  projector.watchView('application', input.applicationId, () => kase.view());
   const lifecycle = new CancellationScope();
   let lastCheck: MilestoneCheckResult | null = null;
   const now = () => new Date();

@@ -55,6 +55,7 @@ export async function stationWorkflow(input: StationWorkflowInput): Promise<Stat
   const { workflowId } = workflowInfo();
   const projector = new Projector();
   const st = new StationCase(input, projector.emit);
+  projector.watchView('station', input.stationId, () => st.view());
   const lifecycle = new CancellationScope();
   const now = () => new Date();
   const programmeId = input.programme.id;
