@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { PrismaClient } from './db';
+import { type PrismaClient, isPostgres } from './db';
 
 /**
  * Plain SQL for the hottest reads (a case by id, its stage history), where a Prisma model query's
@@ -15,11 +15,15 @@ import type { PrismaClient } from './db';
  * `readBigInt` take either.
  */
 export interface ReadStore {
+  readonly dialect: 'sqlite' | 'postgresql';
   all<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<T[]>;
+  /** A date as a parameter compared with the database's DateTime columns. */
+  date(d: Date): unknown;
   close(): void;
 }
 
 class SqliteReadStore implements ReadStore {
+  readonly dialect = 'sqlite';
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -39,13 +43,26 @@ class SqliteReadStore implements ReadStore {
     return statement.all(...params) as T[];
   }
 
+  date(d: Date): string {
+    // As Prisma's SQLite adapter writes DateTime: ISO 8601 with an explicit offset, so text compares.
+    return d.toISOString().replace('Z', '+00:00');
+  }
+
   close(): void {
     this.db.close();
   }
 }
 
 export class PrismaReadStore implements ReadStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  readonly dialect: 'sqlite' | 'postgresql';
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.dialect = isPostgres(prisma) ? 'postgresql' : 'sqlite';
+  }
+
+  date(d: Date): unknown {
+    return this.dialect === 'sqlite' ? d.toISOString().replace('Z', '+00:00') : d;
+  }
 
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     let n = 0;
