@@ -110,9 +110,20 @@ function parse(schema: Schema | undefined, value: unknown, where: string): unkno
   return result.data;
 }
 
-/** JSON with bigint money fields written as plain integers (fen fit in a double up to 2^53). */
+const bigintAsNumber = (_k: string, v: unknown) => (typeof v === 'bigint' ? Number(v) : v);
+
+/**
+ * JSON with bigint money fields written as plain integers (fen fit in a double up to 2^53). Without
+ * a replacer first: a replacer function costs every value of every answer, and the hot reads carry
+ * no bigint; an answer that does fails fast at its first one and is written again with it.
+ */
 function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof TypeError) return JSON.stringify(value, bigintAsNumber);
+    throw err;
+  }
 }
 
 export const DEFAULT_WORKFLOW_WAIT_MS = 30_000;
