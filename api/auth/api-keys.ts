@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
  * API keys look like `pf_<16 hex key id>_<43 chars of base64url secret>`. The key id finds the
@@ -81,7 +81,7 @@ export class VerifiedKeys {
   constructor(readonly capacity = 10_000) {}
 
   private static id(keyId: string, storedHash: string, secret: string): string {
-    return `${keyId}\n${storedHash}\n${createHash('sha256').update(secret).digest('base64url')}`;
+    return `${keyId}\n${storedHash}\n${hash('sha256', secret, 'base64url')}`;
   }
 
   has(keyId: string, storedHash: string, secret: string): boolean {

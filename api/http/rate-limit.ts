@@ -8,7 +8,9 @@ export function rateLimit(perMinute: number): RequestHandler {
   return limiter({
     windowMs: 60_000,
     limit: perMinute,
-    standardHeaders: 'draft-8',
+    // The IETF draft's combined `RateLimit` header (draft 7). Draft 8 adds a partition key to the
+    // policy header, a SHA-256 of the caller's key computed on every request.
+    standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req) => {
       const token = req.headers.authorization?.split(' ')[1];
