@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { applyForRenewalUpdate, cancelStationUpdate, decideRenewalUpdate, withdrawUpdate } from '../../shared';
+import { applyForRenewalUpdate, cancelStationUpdate, countersignUpdate, declareConflictUpdate, decideRenewalUpdate, signUpdate, withdrawUpdate } from '../../shared';
 import { CaseDriver } from '../helpers/case-driver';
 import { StationDriver } from '../helpers/station-driver';
 import type { TestDatabase } from '../helpers/db';
@@ -14,6 +14,34 @@ export const scenarios: Record<string, Scenario> = {
   async 'fund-straight-to-close-out'(env, taskQueue, db) {
     const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
     await c.toSignedAgreement();
+    await c.approve('T1');
+    await env.sleep('540 days');
+    await c.milestone(75);
+    await c.waitUntil('T2 released', (v) => v.tranches[1]!.status === 'released');
+    await c.approve('T2');
+    await env.sleep('540 days');
+    await c.milestone(82);
+    await c.decideFinal('pass');
+    await c.waitFor('completed');
+    return c.id;
+  },
+  // Recorded after PROJECTOR_PATCH (workflows/lib/projector.ts): view tokens in every flush, and a
+  // panel declaring at once, whose overlapping handlers' projections coalesce.
+  async 'fund-panel-at-once-to-close-out'(env, taskQueue, db) {
+    const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
+    await c.closeCallAndAccept();
+    const { round, panel } = await c.seatedPanel();
+    await Promise.all(
+      panel.assignments
+        .filter((a) => a.status === 'assigned')
+        .map((a) => round.executeUpdate(declareConflictUpdate, { args: [{ actor: { id: a.reviewerId, role: 'reviewer' }, conflict: false }] })),
+    );
+    await c.reviewersScore(8);
+    await c.passAssessments();
+    await c.award();
+    await c.waitFor('agreement');
+    await c.handle.executeUpdate(signUpdate, { args: [{ actor: c.applicant }] });
+    await c.handle.executeUpdate(countersignUpdate, { args: [{ actor: c.officer }] });
     await c.approve('T1');
     await env.sleep('540 days');
     await c.milestone(75);
@@ -50,6 +78,26 @@ export const scenarios: Record<string, Scenario> = {
     await env.sleep('370 days');
     await s.evaluation(40);
     await s.waitUntil('revocation', (v) => v.stage === 'revoked', '1 hour');
+    const secondRun = (await s.current().describe()).runId;
+    return { workflowId: s.id, runIds: [firstRun, secondRun] };
+  },
+  // Recorded after PROJECTOR_PATCH: a station's view tokens, across its continue-as-new.
+  async 'station-renewed-view-tokens'(env, taskQueue, db) {
+    const s = await (await new StationDriver(env, db, taskQueue).programmeWith()).submitted();
+    await s.establish();
+    const firstRun = (await s.handle.describe()).runId;
+    await env.sleep('360 days');
+    await s.evaluation(80);
+    await env.sleep('360 days');
+    await s.evaluation(75);
+    await env.sleep('200 days');
+    await s.current().executeUpdate(applyForRenewalUpdate, { args: [{ actor: s.host }] });
+    await env.sleep('150 days');
+    await s.evaluation(90);
+    await s.waitUntil('renewal review', (v) => v.stage === 'renewal_review');
+    await s.current().executeUpdate(decideRenewalUpdate, { args: [{ actor: s.officer, approve: true, reason: 'recorded' }] });
+    await s.waitUntil('the second term', (v) => v.run === 2, '1 hour');
+    await s.current().executeUpdate(cancelStationUpdate, { args: [{ actor: s.officer, reason: 'recorded' }] });
     const secondRun = (await s.current().describe()).runId;
     return { workflowId: s.id, runIds: [firstRun, secondRun] };
   },

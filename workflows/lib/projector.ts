@@ -2,18 +2,30 @@ import { patched, workflowInfo } from '@temporalio/workflow';
 import type { CaseEvent, CaseKind } from '../../shared';
 import { projection } from './activities';
 
-/** Workflows that began before view tokens project them from their first flush after the deploy. */
-export const VIEW_TOKEN_PATCH = 'project-view-token';
+/**
+ * Workflows that began before this patch flush as they always did: one projector activity per
+ * flush, and no view tokens. From their first flush after the deploy on (and from the start for
+ * new ones), flushes are coalesced and the view is watched (below).
+ */
+export const PROJECTOR_PATCH = 'projector-coalesced-flushes-and-view-tokens';
 
 /**
  * Collects the events a workflow's transitions produce and hands them to the read-model projector
- * in order, one batch per flush, even when update handlers overlap. A case workflow also has its
- * view watched: a flush that finds the view changed since the last one projects a new view token
- * (a change counter within the run), so that the read model knows which view is current.
+ * in order, even when update handlers overlap.
+ *
+ * Flushes are coalesced: while one batch is being projected, every flush that follows waits for a
+ * single next batch, which takes whatever is pending when the first one is done. Five reviewers
+ * acting on one round at once cost two projector round trips, not five one after another.
+ *
+ * A case workflow also has its view watched: a flush that finds the view changed since the last
+ * one projects a new view token (the run and a count of changes), so that the read model names the
+ * current view and the API asks the workflow for it only when it changed.
  */
 export class Projector {
   private pending: CaseEvent[] = [];
   private tail: Promise<void> = Promise.resolve();
+  /** The next batch, waiting for the one in flight; it takes the events pending when it starts. */
+  private next: Promise<void> | null = null;
   private watched: { caseKind: CaseKind; caseId: string; view: () => unknown } | null = null;
   private lastView: string | null = null;
   private viewChanges = 0;
@@ -26,8 +38,14 @@ export class Projector {
     this.watched = { caseKind, caseId, view };
   }
 
+  /** Resolves once every event emitted so far is in the read model. */
   flush(): Promise<void> {
-    if (this.watched && patched(VIEW_TOKEN_PATCH)) {
+    if (!patched(PROJECTOR_PATCH)) {
+      const batch = this.pending.splice(0);
+      if (batch.length > 0) this.tail = this.tail.then(() => projection.projectEvents(batch));
+      return this.tail;
+    }
+    if (this.watched) {
       const view = JSON.stringify(this.watched.view());
       if (view !== this.lastView) {
         this.lastView = view;
@@ -36,8 +54,15 @@ export class Projector {
         this.pending.push({ type: 'view', caseKind, caseId, token: `${workflowInfo().runId}:${this.viewChanges}` });
       }
     }
-    const batch = this.pending.splice(0);
-    if (batch.length > 0) this.tail = this.tail.then(() => projection.projectEvents(batch));
-    return this.tail;
+    if (this.next) return this.next;
+    if (this.pending.length === 0) return this.tail;
+    const next = this.tail.then(() => {
+      this.next = null;
+      const batch = this.pending.splice(0);
+      return batch.length > 0 ? projection.projectEvents(batch) : undefined;
+    });
+    this.next = next;
+    this.tail = next;
+    return next;
   }
 }
