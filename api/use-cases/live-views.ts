@@ -15,7 +15,8 @@ interface Kept {
  *   changes: workflows/lib/projector.ts), the kept view is current while the row's token is the one
  *   it was kept with: the read costs Temporal nothing. The token is read before the query, so a view
  *   kept under a token is never older than the token's view (a newer one is replaced at the next
- *   token).
+ *   token). While a workflow's projection is in flight, reads show the view of the last one that
+ *   landed, as the row beside it does; an action's own answer waits for its projection.
  * - Without one (a case whose workflow has not projected a token yet), the workflow is described
  *   (answered by the server alone) and the view kept with its run and history length: a workflow's
  *   state is a function of its history (that is what replay relies on).
