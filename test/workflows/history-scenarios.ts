@@ -62,19 +62,7 @@ export const scenarios: Record<string, Scenario> = {
   },
   async 'station-term-renewed'(env, taskQueue, db) {
     const s = await (await new StationDriver(env, db, taskQueue).programmeWith()).submitted();
-    await s.establish();
-    const firstRun = (await s.handle.describe()).runId;
-    await env.sleep('360 days');
-    await s.evaluation(80);
-    await env.sleep('360 days');
-    await s.evaluation(75);
-    await env.sleep('200 days');
-    await s.current().executeUpdate(applyForRenewalUpdate, { args: [{ actor: s.host }] });
-    await env.sleep('150 days');
-    await s.evaluation(90);
-    await s.waitUntil('renewal review', (v) => v.stage === 'renewal_review');
-    await s.current().executeUpdate(decideRenewalUpdate, { args: [{ actor: s.officer, approve: true, reason: 'recorded' }] });
-    await s.waitUntil('the second term', (v) => v.run === 2, '1 hour');
+    const firstRun = await renewedIntoSecondTerm(env, s);
     await env.sleep('370 days');
     await s.evaluation(40);
     await s.waitUntil('revocation', (v) => v.stage === 'revoked', '1 hour');
@@ -84,19 +72,7 @@ export const scenarios: Record<string, Scenario> = {
   // Recorded after PROJECTOR_PATCH: a station's view tokens, across its continue-as-new.
   async 'station-renewed-view-tokens'(env, taskQueue, db) {
     const s = await (await new StationDriver(env, db, taskQueue).programmeWith()).submitted();
-    await s.establish();
-    const firstRun = (await s.handle.describe()).runId;
-    await env.sleep('360 days');
-    await s.evaluation(80);
-    await env.sleep('360 days');
-    await s.evaluation(75);
-    await env.sleep('200 days');
-    await s.current().executeUpdate(applyForRenewalUpdate, { args: [{ actor: s.host }] });
-    await env.sleep('150 days');
-    await s.evaluation(90);
-    await s.waitUntil('renewal review', (v) => v.stage === 'renewal_review');
-    await s.current().executeUpdate(decideRenewalUpdate, { args: [{ actor: s.officer, approve: true, reason: 'recorded' }] });
-    await s.waitUntil('the second term', (v) => v.run === 2, '1 hour');
+    const firstRun = await renewedIntoSecondTerm(env, s);
     await s.current().executeUpdate(cancelStationUpdate, { args: [{ actor: s.officer, reason: 'recorded' }] });
     const secondRun = (await s.current().describe()).runId;
     return { workflowId: s.id, runIds: [firstRun, secondRun] };
@@ -111,3 +87,21 @@ export const scenarios: Record<string, Scenario> = {
     return s.id;
   },
 };
+
+/** A station established, evaluated over its first term, renewed, and into its second run; the first run's id. */
+async function renewedIntoSecondTerm(env: TestWorkflowEnvironment, s: Awaited<ReturnType<StationDriver['submitted']>>): Promise<string> {
+    await s.establish();
+    const firstRun = (await s.handle.describe()).runId;
+    await env.sleep('360 days');
+    await s.evaluation(80);
+    await env.sleep('360 days');
+    await s.evaluation(75);
+    await env.sleep('200 days');
+    await s.current().executeUpdate(applyForRenewalUpdate, { args: [{ actor: s.host }] });
+    await env.sleep('150 days');
+    await s.evaluation(90);
+    await s.waitUntil('renewal review', (v) => v.stage === 'renewal_review');
+    await s.current().executeUpdate(decideRenewalUpdate, { args: [{ actor: s.officer, approve: true, reason: 'recorded' }] });
+    await s.waitUntil('the second term', (v) => v.run === 2, '1 hour');
+  return firstRun;
+}
