@@ -11,8 +11,8 @@ import { type PrismaClient, isPostgres } from './db';
  * subset both databases share (quoted identifiers, no `?` inside literals).
  *
  * Values come back as each database gives them: SQLite's DateTime as ISO text, Json as text and
- * BigInt as number, PostgreSQL's as Date, parsed JSON and bigint; `readDate`, `readJson` and
- * `readBigInt` take either.
+ * BigInt as number, PostgreSQL's as Date, parsed JSON and bigint; `isoTime` and `readJson` take
+ * either.
  */
 export interface ReadStore {
   readonly dialect: 'sqlite' | 'postgresql';
@@ -89,17 +89,8 @@ export function isoTime(v: unknown): string | null {
   return (v instanceof Date ? v : new Date(String(v))).toISOString();
 }
 
-export function readDate(v: unknown): Date | null {
-  if (v === null || v === undefined) return null;
-  return v instanceof Date ? v : new Date(String(v));
-}
-
+/** A Json column: SQLite's text parsed, PostgreSQL's value as it came. */
 export function readJson<T>(v: unknown): T | null {
   if (v === null || v === undefined) return null;
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
-}
-
-export function readBigInt(v: unknown): bigint | null {
-  if (v === null || v === undefined) return null;
-  return typeof v === 'bigint' ? v : BigInt(v as number | string);
 }

@@ -84,7 +84,6 @@ export async function inbox(deps: AppDeps, actor: Actor, query: { kind?: InboxKi
   type Item = { kind: InboxKind; caseId: string; what: string; dueAt: string | null; ref?: string };
   type Row = Record<string, unknown>;
   const sources: Item[][] = [];
-  const due = (v: unknown) => isoTime(v);
   // Fund applications and stations alike: whatever waits on this role (and, for a host, on them).
   const cases = async (kind: InboxKind, waitingOn: string, ownerId?: string) => {
     const read = (table: 'Application' | 'Station', title: string, owner: string) =>
@@ -97,7 +96,7 @@ export async function inbox(deps: AppDeps, actor: Actor, query: { kind?: InboxKi
         ),
       );
     const [apps, stations] = await Promise.all([read('Application', 'title', 'applicantId'), read('Station', 'name', 'hostId')]);
-    for (const rows of [apps, stations]) sources.push(rows.map((c) => ({ kind, caseId: c.id as string, what: `${c.title}: ${c.nextAction}`, dueAt: due(c.dueAt) })));
+    for (const rows of [apps, stations]) sources.push(rows.map((c) => ({ kind, caseId: c.id as string, what: `${c.title}: ${c.nextAction}`, dueAt: isoTime(c.dueAt) })));
   };
   switch (actor.role) {
     case 'applicant':
@@ -109,7 +108,7 @@ export async function inbox(deps: AppDeps, actor: Actor, query: { kind?: InboxKi
           `SELECT "caseId", "status", "dueAt" FROM "ReviewAssignment" WHERE "reviewerId" = ? AND "status" IN ('assigned', 'accepted') ORDER BY "dueAt", "id" LIMIT ?`,
           [actor.id, take],
         );
-        sources.push(seats.map((a) => ({ kind: 'review', caseId: a.caseId as string, what: a.status === 'assigned' ? 'Declare conflicts of interest, then score' : 'Score the application', dueAt: due(a.dueAt) })));
+        sources.push(seats.map((a) => ({ kind: 'review', caseId: a.caseId as string, what: a.status === 'assigned' ? 'Declare conflicts of interest, then score' : 'Score the application', dueAt: isoTime(a.dueAt) })));
       }
       break;
     case 'officer':
@@ -123,7 +122,7 @@ export async function inbox(deps: AppDeps, actor: Actor, query: { kind?: InboxKi
           `SELECT "caseId", "code", "status", "dueAt" FROM "Milestone" WHERE "status" IN ('overdue', 'awaiting_score') ORDER BY "dueAt", "id" LIMIT ?`,
           [take],
         );
-        sources.push(checks.map((m) => ({ kind: 'milestone', caseId: m.caseId as string, what: m.status === 'overdue' ? `The ${m.code} report is overdue` : `Record the ${m.code} score`, dueAt: due(m.dueAt) })));
+        sources.push(checks.map((m) => ({ kind: 'milestone', caseId: m.caseId as string, what: m.status === 'overdue' ? `The ${m.code} report is overdue` : `Record the ${m.code} score`, dueAt: isoTime(m.dueAt) })));
       }
       break;
     case 'finance':
