@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   type ReviewOutcome,
   type ReviewRoundInput,
@@ -19,13 +19,20 @@ export async function reviewRoundWorkflow(input: ReviewRoundInput): Promise<Revi
   const { workflowId } = workflowInfo();
   const projector = new Projector();
   const round = new ReviewRound(input, workflowId, projector.emit);
+  // The loop used to clear one `changed` flag at its top: a declaration or score that came while it
+  // was projecting (a recusal, say) was cleared unseen and its vacancy left until the next timer.
+  // Rounds that began before this patch keep that behaviour on replay; new ones count changes.
+  const countChanges = patched('review-round-counts-changes');
   let changed = false;
+  let changes = 0;
+  let seen = 0;
 
   setHandler(
     declareConflictUpdate,
     async (cmd) => {
       round.declare(cmd);
       changed = true;
+      changes += 1;
       await projector.flush();
       return round.view();
     },
@@ -36,6 +43,7 @@ export async function reviewRoundWorkflow(input: ReviewRoundInput): Promise<Revi
     async (cmd) => {
       round.score(cmd, new Date());
       changed = true;
+      changes += 1;
       await projector.flush();
       return round.view();
     },
@@ -61,9 +69,11 @@ export async function reviewRoundWorkflow(input: ReviewRoundInput): Promise<Revi
   let draws = 0;
   while (!round.isComplete) {
     const wake = round.nextWake();
-    changed = false;
-    if (wake) await condition(() => changed || round.isComplete, msUntil(wake, Date.now()));
-    else await condition(() => changed || round.isComplete);
+    if (!countChanges) changed = false;
+    const moved = () => (countChanges ? changes !== seen : changed) || round.isComplete;
+    if (wake) await condition(moved, msUntil(wake, Date.now()));
+    else await condition(moved);
+    seen = changes;
     round.removeSilent(round.tick(new Date()));
     if (round.vacancies > 0) await draw(round.vacancies, `replacement-${++draws}`);
     await projector.flush();
