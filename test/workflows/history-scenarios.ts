@@ -53,6 +53,17 @@ export const scenarios: Record<string, Scenario> = {
     await c.waitFor('completed');
     return c.id;
   },
+  // Recorded after review-round-counts-changes: a recusal replaced at once, then the panel scores.
+  async 'fund-recusal-replaced'(env, taskQueue, db) {
+    const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
+    await c.closeCallAndAccept();
+    const { round, panel } = await c.seatedPanel();
+    const first = panel.assignments[0]!.reviewerId;
+    await round.executeUpdate(declareConflictUpdate, { args: [{ actor: { id: first, role: 'reviewer' }, conflict: true, reason: 'recorded' }] });
+    await c.reviewersScore(8);
+    await c.waitFor('defence');
+    return c.id;
+  },
   async 'fund-withdrawn-in-review'(env, taskQueue, db) {
     const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
     await c.closeCallAndAccept();
