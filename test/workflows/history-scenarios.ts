@@ -14,16 +14,7 @@ export const scenarios: Record<string, Scenario> = {
   async 'fund-straight-to-close-out'(env, taskQueue, db) {
     const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
     await c.toSignedAgreement();
-    await c.approve('T1');
-    await env.sleep('540 days');
-    await c.milestone(75);
-    await c.waitUntil('T2 released', (v) => v.tranches[1]!.status === 'released');
-    await c.approve('T2');
-    await env.sleep('540 days');
-    await c.milestone(82);
-    await c.decideFinal('pass');
-    await c.waitFor('completed');
-    return c.id;
+    return signedToCloseOut(env, c);
   },
   // Recorded after PROJECTOR_PATCH (workflows/lib/projector.ts): view tokens in every flush, and a
   // panel declaring at once, whose overlapping handlers' projections coalesce.
@@ -42,16 +33,7 @@ export const scenarios: Record<string, Scenario> = {
     await c.waitFor('agreement');
     await c.handle.executeUpdate(signUpdate, { args: [{ actor: c.applicant }] });
     await c.handle.executeUpdate(countersignUpdate, { args: [{ actor: c.officer }] });
-    await c.approve('T1');
-    await env.sleep('540 days');
-    await c.milestone(75);
-    await c.waitUntil('T2 released', (v) => v.tranches[1]!.status === 'released');
-    await c.approve('T2');
-    await env.sleep('540 days');
-    await c.milestone(82);
-    await c.decideFinal('pass');
-    await c.waitFor('completed');
-    return c.id;
+    return signedToCloseOut(env, c);
   },
   // Recorded after review-round-counts-changes: a recusal replaced at once, then the panel scores.
   async 'fund-recusal-replaced'(env, taskQueue, db) {
@@ -115,4 +97,18 @@ async function renewedIntoSecondTerm(env: TestWorkflowEnvironment, s: Awaited<Re
     await s.current().executeUpdate(decideRenewalUpdate, { args: [{ actor: s.officer, approve: true, reason: 'recorded' }] });
     await s.waitUntil('the second term', (v) => v.run === 2, '1 hour');
   return firstRun;
+}
+
+/** From a countersigned agreement: both tranches, both milestone checks, the final decision, close-out. */
+async function signedToCloseOut(env: TestWorkflowEnvironment, c: Awaited<ReturnType<CaseDriver['submitted']>>): Promise<string> {
+    await c.approve('T1');
+    await env.sleep('540 days');
+    await c.milestone(75);
+    await c.waitUntil('T2 released', (v) => v.tranches[1]!.status === 'released');
+    await c.approve('T2');
+    await env.sleep('540 days');
+    await c.milestone(82);
+    await c.decideFinal('pass');
+    await c.waitFor('completed');
+    return c.id;
 }
