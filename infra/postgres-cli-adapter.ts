@@ -37,7 +37,29 @@ class CatalogAsTextClient extends pg.Client {
   }
 }
 
+/**
+ * @prisma/adapter-pg runs a migration by splitting its script at every ';', inside comments, string
+ * literals and function bodies too, so a trigger function (migration 0007) cannot be applied. This
+ * one sends the script whole, as PostgreSQL's simple query protocol takes it: several statements in
+ * one implicit transaction.
+ */
+class WholeScriptPg extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect();
+    const pool = (adapter as unknown as { client: pg.Pool }).client;
+    const onError = (adapter as unknown as { onError(e: unknown): never }).onError.bind(adapter);
+    adapter.executeScript = async (script: string) => {
+      try {
+        await pool.query(script);
+      } catch (err) {
+        onError(err);
+      }
+    };
+    return adapter;
+  }
+}
+
 /** The driver adapter for the Prisma CLI (prisma.config.ts) on PostgreSQL. */
 export function postgresCliAdapter(connectionString: string): PrismaPg {
-  return new PrismaPg({ connectionString, Client: CatalogAsTextClient } as pg.PoolConfig);
+  return new WholeScriptPg({ connectionString, Client: CatalogAsTextClient } as pg.PoolConfig);
 }

@@ -39,10 +39,17 @@ async function kindSums(db: Db, where: Prisma.LedgerEntryWhereInput) {
   return sums(rows);
 }
 
-/** Totals derived from the ledger alone; they always add up. */
+/** The ledger's sums per kind as the database keeps them (LedgerSum, moved by each entry's own insert). */
+async function keptSums(db: Db, programmeId: string) {
+  const where: Prisma.LedgerSumWhereInput = { programmeId };
+  const rows = await db.ledgerSum.groupBy({ by: ['kind'], where, _sum: { amountFen: true } });
+  return sums(rows);
+}
+
+/** Totals derived from the ledger alone (its kept sums); they always add up. */
 export async function ledgerTotals(db: Db, programmeId: string): Promise<LedgerTotals> {
   const programme = await db.programme.findUniqueOrThrow({ where: { id: programmeId }, select: { budgetFen: true } });
-  const s = await kindSums(db, { programmeId });
+  const s = await keptSums(db, programmeId);
   const outstanding = s.commit - s.return - s.clawback;
   return {
     budgetFen: programme.budgetFen,
@@ -183,5 +190,11 @@ export async function reconcile(db: Db, programmeId: string): Promise<string[]> 
   if (p.paidFen !== totals.netPaidFen) problems.push(`paidFen ${p.paidFen} != ledger ${totals.netPaidFen}`);
   if (totals.remainingFen < 0n) problems.push(`over-committed by ${-totals.remainingFen}`);
   if (totals.netPaidFen > totals.outstandingCommitmentFen) problems.push('paid more than committed');
+  // The kept sums against the entries themselves: a sum the triggers failed to move shows here.
+  const entries = await kindSums(db, { programmeId });
+  const kept = await keptSums(db, programmeId);
+  for (const kind of Object.keys(entries) as LedgerKind[]) {
+    if (entries[kind] !== kept[kind]) problems.push(`kept ${kind} sum ${kept[kind]} != entries ${entries[kind]}`);
+  }
   return problems;
 }

@@ -97,4 +97,36 @@ describe('the programme ledger', () => {
     });
     expect(await reconcile(db.prisma, programme.programmeId)).toEqual([]);
   });
+
+  it('keeps its sums per case, kind and Shanghai year in the database, whoever writes or removes an entry', async () => {
+    const programme = await seedProgramme(db.prisma, window());
+    const c = await seedApplication(db.prisma, programme);
+    const entry = (key: string, kind: string, amountFen: bigint, at: string) =>
+      db.prisma.ledgerEntry.create({ data: { programmeId: programme.programmeId, caseId: c.applicationId, kind, amountFen, idempotencyKey: key, at: new Date(at) } });
+    await entry('y1', 'commit', 900n, '2025-12-31T15:59:59.999Z'); // 23:59:59.999 in Shanghai: 2025
+    await entry('y2', 'payment', 300n, '2025-12-31T16:00:00.000Z'); // midnight in Shanghai: 2026
+    await entry('y3', 'payment', 200n, '2026-06-01T00:00:00.000Z');
+    // Written around Prisma's model API: a trigger, not the caller, moves the sum.
+    await db.prisma.$executeRaw`INSERT INTO "LedgerEntry" ("programmeId", "caseId", "kind", "amountFen", "idempotencyKey", "at") VALUES (${programme.programmeId}, NULL, 'return', 50, 'y4', ${new Date('2026-02-01T00:00:00Z')})`;
+    const kept = async () =>
+      (await db.prisma.ledgerSum.findMany({ where: { programmeId: programme.programmeId }, orderBy: [{ year: 'asc' }, { kind: 'asc' }] })).map((r) => [r.year, r.kind, r.caseId === '' ? 'none' : 'case', Number(r.amountFen), r.entries]);
+    expect(await kept()).toEqual([
+      [2025, 'commit', 'case', 900, 1],
+      [2026, 'payment', 'case', 500, 2],
+      [2026, 'return', 'none', 50, 1],
+    ]);
+    expect(await ledgerTotals(db.prisma, programme.programmeId)).toMatchObject({ committedFen: 900n, paidFen: 500n, returnedFen: 50n });
+
+    await db.prisma.ledgerEntry.update({ where: { idempotencyKey: 'y3' }, data: { amountFen: 100n, at: new Date('2027-01-05T00:00:00Z') } });
+    await db.prisma.ledgerEntry.delete({ where: { idempotencyKey: 'y4' } });
+    expect(await kept()).toEqual([
+      [2025, 'commit', 'case', 900, 1],
+      [2026, 'payment', 'case', 300, 1],
+      [2027, 'payment', 'case', 100, 1],
+    ]);
+    // Programme.committedFen is not moved by hand-written entries; only the kept sums are compared here.
+    expect((await reconcile(db.prisma, programme.programmeId)).filter((p) => p.startsWith('kept'))).toEqual([]);
+    await db.prisma.$executeRaw`UPDATE "LedgerSum" SET "amountFen" = "amountFen" + 1 WHERE "programmeId" = ${programme.programmeId} AND "kind" = 'commit'`;
+    expect(await reconcile(db.prisma, programme.programmeId)).toContain('kept commit sum 901 != entries 900');
+  });
 });
