@@ -12,6 +12,7 @@ import { mountRoutes } from './http/route';
 import { routes } from './routes';
 import { LiveViews } from './use-cases/live-views';
 import { CredentialCache } from './auth/authenticate';
+import { ReportCache } from './use-cases/reports';
 import { PrismaReadStore } from '../infra/read-store';
 
 /** Builds the Express app. It does not listen: see api/server.ts. */
@@ -21,6 +22,7 @@ export function createApp(settings: AppSettings): Express {
     reads: settings.reads ?? new PrismaReadStore(settings.prisma),
     liveViews: new LiveViews(settings.temporal),
     credentials: new CredentialCache(settings.authCacheMs),
+    reports: new ReportCache(settings.reportMaxAgeMs),
   };
   const app = express();
   app.disable('x-powered-by');

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../infra/db';
 import type { Logger } from '../infra/logger';
 import type { CredentialCache } from './auth/authenticate';
 import type { LiveViews } from './use-cases/live-views';
+import type { ReportCache } from './use-cases/reports';
 import type { ReadStore } from '../infra/read-store';
 
 /** The ids a request's actions carry: its request id (audit) and the Temporal update id (idempotency). */
@@ -34,13 +35,17 @@ export interface AppDeps {
   piiHashKey: string;
   /** How long an API key's row, once read, answers for it (api/auth/authenticate.ts). */
   authCacheMs?: number;
+  /** The longest a programme report is kept while its programme stands still (api/use-cases/reports.ts). */
+  reportMaxAgeMs?: number;
   /** Plain SQL for the hottest reads (infra/read-store.ts); Prisma's raw queries when not given. */
   reads: ReadStore;
   /** Cases' live views, kept while their histories stand still (one per app). */
   liveViews: LiveViews;
   /** API-key rows read recently (one per app). */
   credentials: CredentialCache;
+  /** Programme reports, kept until their programme changes (one per app). */
+  reports: ReportCache;
 }
 
 /** What an entry point gives createApp; the app makes the rest. */
-export type AppSettings = Omit<AppDeps, 'liveViews' | 'credentials' | 'reads'> & { reads?: ReadStore };
+export type AppSettings = Omit<AppDeps, 'liveViews' | 'credentials' | 'reads' | 'reports'> & { reads?: ReadStore };

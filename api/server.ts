@@ -65,7 +65,7 @@ async function main() {
     await ensureAdmin(prisma, { email: config.BOOTSTRAP_ADMIN_EMAIL, apiKey: config.BOOTSTRAP_ADMIN_API_KEY });
   }
   const temporal = await connectClient(config);
-  const app = createApp({ prisma, reads, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, corsOrigins: config.CORS_ORIGINS, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(config), idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS, workflowWaitMs: config.WORKFLOW_WAIT_MS, authCacheMs: config.AUTH_CACHE_MS });
+  const app = createApp({ prisma, reads, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, corsOrigins: config.CORS_ORIGINS, rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(config), idempotencyLeaseMs: config.IDEMPOTENCY_LEASE_MS, workflowWaitMs: config.WORKFLOW_WAIT_MS, authCacheMs: config.AUTH_CACHE_MS, reportMaxAgeMs: config.REPORT_MAX_AGE_MS });
   const server = await listen(app, config.HOST, config.PORT);
   logger.info(`API listening on http://${config.HOST}:${config.PORT}`);
 

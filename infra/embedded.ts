@@ -92,7 +92,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
 
   const temporal = await connectClient(cfg);
   await ensureDispatcher(temporal, cfg.TEMPORAL_TASK_QUEUE, cfg.NOTIFY_IDLE_MS);
-  const app = createApp({ prisma, reads, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger, corsOrigins: cfg.CORS_ORIGINS, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(cfg), idempotencyLeaseMs: cfg.IDEMPOTENCY_LEASE_MS, workflowWaitMs: cfg.WORKFLOW_WAIT_MS, authCacheMs: cfg.AUTH_CACHE_MS });
+  const app = createApp({ prisma, reads, temporal, taskQueue: cfg.TEMPORAL_TASK_QUEUE, logger, corsOrigins: cfg.CORS_ORIGINS, rateLimitPerMinute: cfg.RATE_LIMIT_PER_MINUTE, piiHashKey: piiHashKey(cfg), idempotencyLeaseMs: cfg.IDEMPOTENCY_LEASE_MS, workflowWaitMs: cfg.WORKFLOW_WAIT_MS, authCacheMs: cfg.AUTH_CACHE_MS, reportMaxAgeMs: cfg.REPORT_MAX_AGE_MS });
   const server: http.Server = await listen(app, cfg.HOST, cfg.PORT);
   const { port } = server.address() as { port: number };
   const apiUrl = `http://${cfg.HOST}:${port}`;

@@ -110,6 +110,11 @@ function parse(schema: Schema | undefined, value: unknown, where: string): unkno
   return result.data;
 }
 
+/** An answer already written as JSON (a kept report): sent as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 const bigintAsNumber = (_k: string, v: unknown) => (typeof v === 'bigint' ? Number(v) : v);
 
 /**
@@ -117,7 +122,8 @@ const bigintAsNumber = (_k: string, v: unknown) => (typeof v === 'bigint' ? Numb
  * a replacer first: a replacer function costs every value of every answer, and the hot reads carry
  * no bigint; an answer that does fails fast at its first one and is written again with it.
  */
-function toJson(value: unknown): string {
+export function toJson(value: unknown): string {
+  if (value instanceof JsonText) return value.text;
   try {
     return JSON.stringify(value);
   } catch (err) {

@@ -3,7 +3,7 @@ import { ROLES } from '../../shared';
 import { EXPORT_TYPES } from '../http/file-response';
 import { defineRoute } from '../http/route';
 import { idParams, pageQuery } from '../http/schemas';
-import { exportLedger, exportReport, programmeReport } from '../use-cases/reports';
+import { exportLedger, exportReport } from '../use-cases/reports';
 import { createProgramme, getProgramme, listProgrammes, newProgrammeSchema, programmeLedger, reviseConfig } from '../use-cases/programmes';
 
 export const programmeRoutes = [
@@ -47,7 +47,7 @@ export const programmeRoutes = [
     summary: 'Money, pipeline by stage, per-tier and per-year totals, overdue items, time per stage',
     auth: ['officer', 'finance', 'admin'],
     params: idParams,
-    handler: ({ deps, params }) => programmeReport(deps.prisma, params.id),
+    handler: ({ deps, params }) => deps.reports.get(deps, params.id),
   }),
   defineRoute({
     method: 'get',

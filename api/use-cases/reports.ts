@@ -5,6 +5,9 @@ import { ledgerTotals } from '../../money/ledger';
 import { DAY_MS, FINAL_STAGES, FINAL_STATION_STAGES } from '../../shared';
 import { type ExportFormat, exportRows } from '../http/file-response';
 import { problems } from '../http/problem';
+import { JsonText, toJson } from '../http/route';
+import type { ReadStore } from '../../infra/read-store';
+import type { AppDeps } from '../deps';
 import { listApplicationsQuery } from './applications';
 
 const PAGE = 500;
@@ -35,11 +38,14 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export async function programmeReport(prisma: PrismaClient, id: string, now = new Date()) {
   const programme = await prisma.programme.findUnique({ where: { id } });
   if (!programme) throw problems.notFound('programme');
-  const [money, apps, stations, byCase] = await Promise.all([
+  const byCaseWhere: Prisma.LedgerSumWhereInput = { programmeId: id };
+  const [money, apps, stations, byCase, byYear] = await Promise.all([
     ledgerTotals(prisma, id),
     prisma.application.findMany({ where: { programmeId: id, stage: { not: 'draft' } }, select: { id: true, title: true, stage: true, tier: true, awardFen: true, waitingOn: true, nextAction: true, dueAt: true } }),
     prisma.station.findMany({ where: { programmeId: id, stage: { not: 'draft' } }, select: { id: true, name: true, stage: true, type: true, waitingOn: true, nextAction: true, dueAt: true } }),
-    prisma.ledgerEntry.groupBy({ by: ['caseId', 'kind'], where: { programmeId: id }, _sum: { amountFen: true } }),
+    // The ledger's kept sums (LedgerSum: per case, kind and Shanghai year), never its entries.
+    prisma.ledgerSum.groupBy({ by: ['caseId', 'kind'], where: byCaseWhere, _sum: { amountFen: true } }),
+    prisma.ledgerSum.groupBy({ by: ['year', 'kind'], where: byCaseWhere, _sum: { amountFen: true }, orderBy: { year: 'asc' } }),
   ]);
 
   const pipeline: Record<string, number> = {};
@@ -53,28 +59,15 @@ export async function programmeReport(prisma: PrismaClient, id: string, now = ne
   for (const s of stations) if (s.stage !== 'rejected' && s.stage !== 'withdrawn') tierRow(s.type).cases++;
   const field = { commit: 'committedFen', payment: 'paidFen', return: 'returnedFen', clawback: 'clawedBackFen' } as const;
   for (const row of byCase) {
-    const r = tierRow(groupOf.get(row.caseId ?? '') ?? 'none');
+    const r = tierRow(groupOf.get(row.caseId) ?? 'none');
     r[field[row.kind as keyof typeof field]] += row._sum.amountFen ?? 0n;
   }
 
-  // Money per calendar year (Shanghai) of the movement: one sum per year and kind, computed by the
-  // database. (Reading every entry into the process took ~40 s at a million entries; bench/README.md.)
+  // Money per calendar year (Asia/Shanghai) of the movement.
   const perYear: Array<{ year: number; committedFen: bigint; paidFen: bigint; returnedFen: bigint; clawedBackFen: bigint }> = [];
-  const span = await prisma.ledgerEntry.aggregate({ where: { programmeId: id }, _min: { at: true }, _max: { at: true } });
-  if (span._min.at && span._max.at) {
-    const SHANGHAI = 8 * 3600_000;
-    const yearOf = (d: Date) => new Date(d.getTime() + SHANGHAI).getUTCFullYear();
-    for (let year = yearOf(span._min.at); year <= yearOf(span._max.at); year++) {
-      const sums = await prisma.ledgerEntry.groupBy({
-        by: ['kind'],
-        where: { programmeId: id, at: { gte: new Date(Date.UTC(year, 0, 1) - SHANGHAI), lt: new Date(Date.UTC(year + 1, 0, 1) - SHANGHAI) } },
-        _sum: { amountFen: true },
-      });
-      if (sums.length === 0) continue;
-      const y = { year, committedFen: 0n, paidFen: 0n, returnedFen: 0n, clawedBackFen: 0n };
-      for (const row of sums) y[field[row.kind as keyof typeof field]] += row._sum.amountFen ?? 0n;
-      perYear.push(y);
-    }
+  for (const row of byYear) {
+    if (perYear[perYear.length - 1]?.year !== row.year) perYear.push({ year: row.year, committedFen: 0n, paidFen: 0n, returnedFen: 0n, clawedBackFen: 0n });
+    perYear[perYear.length - 1]![field[row.kind as keyof typeof field]] += row._sum.amountFen ?? 0n;
   }
 
   const finals = new Set<string>([...FINAL_STAGES, ...FINAL_STATION_STAGES]);
@@ -106,6 +99,8 @@ export async function programmeReport(prisma: PrismaClient, id: string, now = ne
 
   return {
     programme: { id: programme.id, code: programme.code, title: programme.title, kind: programme.kind },
+    /** The moment the report describes: overdue items and days in stage are counted to it. */
+    asOf: now.toISOString(),
     money,
     pipeline,
     perTier: [...perTier.values()].sort((a, b) => a.group.localeCompare(b.group)),
@@ -113,6 +108,55 @@ export async function programmeReport(prisma: PrismaClient, id: string, now = ne
     overdue,
     timeInStage,
   };
+}
+
+export const DEFAULT_REPORT_MAX_AGE_MS = 30_000;
+
+/**
+ * Programme reports as served, each kept as its JSON until its programme changes or it is
+ * `maxAgeMs` old, whichever comes first. A change is anything the report reads that moved: a newer
+ * ledger entry, case row (its updatedAt) or configuration, asked with one query on indexes each
+ * request; the age bounds what the clock alone moves (overdue items, days in the current stage),
+ * and the report says when it was taken (`asOf`). Requests that find a report being computed wait
+ * for that computation. Over 1,000,000 ledger entries a report took 2.4 s to compute and could not
+ * be served twice a second (bench/README.md).
+ */
+export class ReportCache {
+  private readonly kept = new Map<string, { stamp: string; at: number; body: Promise<JsonText> }>();
+
+  constructor(
+    readonly maxAgeMs = DEFAULT_REPORT_MAX_AGE_MS,
+    private readonly capacity = 64,
+  ) {}
+
+  async get(deps: Pick<AppDeps, 'prisma' | 'reads'>, id: string): Promise<JsonText> {
+    const stamp = await changeStamp(deps.reads, id);
+    if (stamp === null) throw problems.notFound('programme');
+    const now = Date.now();
+    const kept = this.kept.get(id);
+    if (kept && kept.stamp === stamp && now - kept.at < this.maxAgeMs) return kept.body;
+    const body = programmeReport(deps.prisma, id, new Date(now)).then((r) => new JsonText(toJson(r)));
+    this.kept.delete(id); // re-inserted last: the map's order is the order reports were taken in
+    this.kept.set(id, { stamp, at: now, body });
+    if (this.kept.size > this.capacity) this.kept.delete(this.kept.keys().next().value!);
+    body.catch(() => {
+      if (this.kept.get(id)?.body === body) this.kept.delete(id);
+    });
+    return body;
+  }
+}
+
+/** What a programme's report reads, as of now, in one row; null when there is no such programme. */
+async function changeStamp(reads: ReadStore, id: string): Promise<string | null> {
+  const [row] = await reads.all<Record<string, unknown>>(
+    `SELECT p."configVersion" AS "v", p."budgetFen" AS "b",
+       (SELECT MAX(l."id") FROM "LedgerEntry" l WHERE l."programmeId" = p."id") AS "l",
+       (SELECT MAX(a."updatedAt") FROM "Application" a WHERE a."programmeId" = p."id") AS "a",
+       (SELECT MAX(s."updatedAt") FROM "Station" s WHERE s."programmeId" = p."id") AS "s"
+     FROM "Programme" p WHERE p."id" = ?`,
+    [id],
+  );
+  return row ? Object.values(row).map((v) => (v instanceof Date ? v.toISOString() : String(v))).join('|') : null;
 }
 
 export const exportQuery = z.strictObject({

@@ -72,6 +72,33 @@ it('reports money per tier and per year that add up to the ledger, the pipeline,
   expect(submitted).toMatchObject({ cases: 4, meanDays: 20 });
 });
 
+it('keeps a report while its programme stands still, and takes it again as soon as money or a case moves', async () => {
+  const programme = await seedProgramme(sys.db.prisma, { opensAt: new Date(Date.now() - 90 * DAY), closesAt: new Date(Date.now() - 60 * DAY) });
+  const c = await seedApplication(sys.db.prisma, programme);
+  const report = async () => {
+    const res = await sys.call('GET', `/programmes/${programme.programmeId}/report`, { key: officerKey });
+    expect(res.status).toBe(200);
+    return res.body as { asOf: string; money: { committedFen: number; paidFen: number }; pipeline: Record<string, number> };
+  };
+  const first = await report();
+  expect(first.money.committedFen).toBe(0);
+  await new Promise((r) => setTimeout(r, 5));
+  expect((await report()).asOf).toBe(first.asOf); // nothing moved: the same report
+
+  const base = { programmeId: programme.programmeId, caseId: c.applicationId };
+  await commitAward(sys.db.prisma, { ...base, amountFen: 300_000_000, key: `${c.applicationId}:commit` });
+  const committed = await report();
+  expect(committed.asOf > first.asOf).toBe(true);
+  expect(committed.money.committedFen).toBe(300_000_000);
+
+  await sys.db.prisma.application.update({ where: { id: c.applicationId }, data: { stage: 'in_progress' } });
+  const moved = await report();
+  expect(moved.pipeline).toEqual({ in_progress: 1 });
+  expect(moved.money.committedFen).toBe(300_000_000);
+
+  expect((await sys.call('GET', '/programmes/00000000-0000-4000-8000-000000000000/report', { key: officerKey })).status).toBe(404);
+});
+
 it('exports the applications list as CSV and XLSX with the same rows', async () => {
   const csv = await fetch(`${sys.baseUrl}/applications/export?programmeId=${programmeId}&format=csv`, { headers: { authorization: `Bearer ${officerKey}` } });
   expect(csv.headers.get('content-type')).toContain('text/csv');

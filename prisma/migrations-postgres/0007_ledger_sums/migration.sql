@@ -11,6 +11,9 @@ CREATE TABLE "LedgerSum" (
 );
 
 -- CreateIndex
+CREATE INDEX "LedgerEntry_programmeId_id_idx" ON "LedgerEntry"("programmeId", "id");
+
+-- CreateIndex
 CREATE INDEX "Application_programmeId_updatedAt_idx" ON "Application"("programmeId", "updatedAt");
 
 -- CreateIndex
