@@ -1,5 +1,5 @@
 import { inTransaction } from '../../infra/transaction';
-import { isoTime, readJson } from '../../infra/read-store';
+import { type ReadStore, isoTime, readJson } from '../../infra/read-store';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
@@ -280,6 +280,28 @@ function decodeCursor(cursor: string, sort: string): { value: Date | bigint | st
  * page of 50, Prisma's findMany cost several times the query itself (bench/README.md). Columns and
  * sorts come from the schema and the validated query, values are bound.
  */
+/** A slice held by more cases than this is common: the search reads the list in order instead. */
+const COMMON_SLICE = 2_000;
+
+/**
+ * The two-character slice of `term` (ASCII letters lower-cased, as SearchGram keeps them) that the
+ * fewest cases hold, or null when the term has no slice (one character) or every slice is common.
+ * Each count stops at COMMON_SLICE + 1 rows of the index.
+ */
+async function rarestSlice(reads: ReadStore, term: string): Promise<string | null> {
+  const chars = Array.from(term.replace(/[A-Z]/g, (c) => c.toLowerCase()));
+  const slices = [...new Set(chars.slice(0, -1).map((c, i) => c + chars[i + 1]))];
+  let rarest: string | null = null;
+  let fewest = COMMON_SLICE + 1;
+  for (const slice of slices) {
+    const [row] = await reads.all<{ n: unknown }>('SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "SearchGram" WHERE "gram" = ? LIMIT ?) s', [slice, COMMON_SLICE + 1]);
+    const n = Number(row!.n);
+    if (n < fewest) [rarest, fewest] = [slice, n];
+    if (fewest <= 50) break; // few enough to read them all
+  }
+  return rarest;
+}
+
 export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<typeof listApplicationsQuery>) {
   const { reads } = deps;
   const where: string[] = [];
@@ -297,6 +319,8 @@ export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<t
   if (q.dueAfter) when('a."dueAt" >= ?', reads.date(new Date(q.dueAfter)));
   if (q.minFen !== undefined) when('a."requestedFen" >= ?', BigInt(q.minFen));
   if (q.maxFen !== undefined) when('a."requestedFen" <= ?', BigInt(q.maxFen));
+  let from = '"Application" a';
+  const fromParams: unknown[] = [];
   if (q.q) {
     // A substring, case-insensitive (SQLite's LIKE ignores the case of ASCII letters; Chinese has
     // none), with LIKE's own wildcards taken as plain characters.
@@ -308,6 +332,17 @@ export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<t
       text,
       text,
     );
+    // Where the term has a slice few cases hold, only those cases (and those whose applicant's name
+    // holds the term) are read and checked; a term every slice of which is common is found soon
+    // enough by reading the cases in the list's order.
+    const start = await rarestSlice(reads, q.q);
+    if (start !== null) {
+      from =
+        `(SELECT g."caseId" AS "id" FROM "SearchGram" g WHERE g."gram" = ? UNION SELECT b."id" FROM "Application" b ` +
+        `WHERE b."applicantId" IN (SELECT u."id" FROM "User" u WHERE u."displayName" ${like} ? ESCAPE '\\')) c CROSS JOIN "Application" a`;
+      fromParams.push(start, text);
+      when('a."id" = c."id"');
+    }
   }
   if (q.reviewerId) when('a."id" IN (SELECT r."caseId" FROM "ReviewAssignment" r WHERE r."reviewerId" = ?)', q.reviewerId);
   const sort = `a."${q.sort}"`;
@@ -318,8 +353,8 @@ export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<t
     when(`(${sort} ${op} ? OR (${sort} = ? AND a."id" ${op} ?))`, value, value, after.id);
   }
   const rows = await reads.all<StoredApplication>(
-    `SELECT a.* FROM "Application" a${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sort} ${dir}, a."id" ${dir} LIMIT ?`,
-    [...params, q.limit + 1],
+    `SELECT a.* FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sort} ${dir}, a."id" ${dir} LIMIT ?`,
+    [...fromParams, ...params, q.limit + 1],
   );
   const page = rows.slice(0, q.limit);
   return { items: page.map(presentStored), nextCursor: rows.length > q.limit ? encodeCursor(q.sort, page[page.length - 1]!) : null };

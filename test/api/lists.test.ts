@@ -90,6 +90,40 @@ it('searches titles, units and applicant names, in Chinese too, ignoring case', 
   expect((await all('q=%5C')).length).toBe(0);
 });
 
+it("finds by a term's rarest two-character slice, follows edits, and reads in order when every slice is common", async () => {
+  // A title edited after the fact is found by its new words only (the slices move with the row).
+  const edited = (await sys.db.prisma.application.findFirstOrThrow({ where: { programmeId, title: 'Project 7' } })).id;
+  await sys.db.prisma.application.update({ where: { id: edited }, data: { title: '储能 Project 7, renamed' } });
+  expect(await all(`q=${encodeURIComponent('储能')}`)).toContain(edited);
+  expect((await all('q=renamed')).length).toBe(1);
+  const slices = async () => (await sys.db.prisma.searchGram.findMany({ where: { caseId: edited } })).map((g) => g.gram);
+  expect(await slices()).toEqual(expect.arrayContaining(['储能', 're', 'ed', 'pr', 'un']));
+  await sys.db.prisma.application.update({ where: { id: edited }, data: { title: 'Project 7' } });
+  expect(await all(`q=${encodeURIComponent('储能')}`)).not.toContain(edited);
+  expect((await all('q=renamed')).length).toBe(0);
+  expect((await slices()).sort()).toEqual([' 7', ' 0', 'ec', 'ct', 'ec', 'je', 'ni', 'oj', 'pr', 'ro', 't ', 'it', 'un'].filter((g, i, a) => a.indexOf(g) === i).sort());
+  // One character has no slice: the cases are read in order and checked.
+  expect((await all(`q=${encodeURIComponent('储')}`)).length).toBe(6);
+
+  // More cases than a slice counts as rare hold every slice of "common": read in order, all found.
+  const other = await seedProgramme(sys.db.prisma, { opensAt: new Date(Date.now() - DAY), closesAt: new Date(Date.now() + 30 * DAY) });
+  await sys.db.prisma.application.createMany({
+    data: Array.from({ length: 2_100 }, (_, i) => ({ programmeId: other.programmeId, applicantId: leads[0]!.id, title: `Common ${i}`, summary: '', field: 'electronics', requestedFen: 1n, stage: 'submitted' })),
+  });
+  const count = async (term: string) => {
+    let n = 0;
+    let cursor: string | null = null;
+    do {
+      const res: { body: { items: unknown[]; nextCursor: string | null } } = await sys.call('GET', `/applications?programmeId=${other.programmeId}&limit=200&q=${term}${cursor ? `&cursor=${cursor}` : ''}`, { key: officerKey });
+      n += res.body.items.length;
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    return n;
+  };
+  expect(await count('common')).toBe(2_100);
+  expect(await count('mon%202099')).toBe(1); // "mo", "on", "n " are common, "09" is not
+});
+
 it('shows applicants their own only, and refuses a forged cursor', async () => {
   const mine = await all('', leads[0]!.key);
   expect(mine.length).toBe(100);
