@@ -19,11 +19,51 @@ export interface ReadStore {
   all<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /** A date as a parameter compared with the database's DateTime columns. */
   date(d: Date): unknown;
+  /** SQL that builds JSON in this database. */
+  readonly json: JsonSql;
   close(): void;
 }
 
+/**
+ * SQL building an answer's JSON in the database, for reads whose answer is mostly rows: taking
+ * each row's columns into JavaScript and writing them out again cost more than the query itself
+ * (bench/README.md, "list").
+ */
+export interface JsonSql {
+  /** A DateTime column as JSON writes a Date (ISO 8601, UTC, milliseconds), or null. */
+  time(column: string): string;
+  /** A Json column as a JSON value; `fallback` (JSON text) when null. */
+  value(column: string, fallback: string): string;
+  /** An object of these keys and SQL values; JSON values (other objects too) nest as JSON. */
+  object(fields: ReadonlyArray<readonly [string, string]>): string;
+  /** A JSON value as its text, as it is selected. */
+  text(expression: string): string;
+}
+
+const jsonKey = (k: string) => {
+  if (!/^[A-Za-z]+$/.test(k)) throw new Error(`not a JSON key this store writes: ${k}`);
+  return `'${k}'`;
+};
+const pairs = (fields: ReadonlyArray<readonly [string, string]>) => fields.map(([k, v]) => `${jsonKey(k)}, ${v}`).join(', ');
+
+const SQLITE_JSON: JsonSql = {
+  time: (column) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column})`,
+  value: (column, fallback) => `json(COALESCE(${column}, '${fallback}'))`,
+  object: (fields) => `json_object(${pairs(fields)})`,
+  text: (expression) => expression,
+};
+
+const POSTGRES_JSON: JsonSql = {
+  // DateTime columns hold UTC without a zone (timestamp(3)).
+  time: (column) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  value: (column, fallback) => `COALESCE(${column}, '${fallback}'::jsonb)`,
+  object: (fields) => `json_build_object(${pairs(fields)})`,
+  text: (expression) => `(${expression})::text`,
+};
+
 class SqliteReadStore implements ReadStore {
   readonly dialect = 'sqlite';
+  readonly json = SQLITE_JSON;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -55,9 +95,11 @@ class SqliteReadStore implements ReadStore {
 
 export class PrismaReadStore implements ReadStore {
   readonly dialect: 'sqlite' | 'postgresql';
+  readonly json: JsonSql;
 
   constructor(private readonly prisma: PrismaClient) {
     this.dialect = isPostgres(prisma) ? 'postgresql' : 'sqlite';
+    this.json = this.dialect === 'sqlite' ? SQLITE_JSON : POSTGRES_JSON;
   }
 
   date(d: Date): unknown {

@@ -1,5 +1,5 @@
 import { inTransaction } from '../../infra/transaction';
-import { type ReadStore, isoTime, readJson } from '../../infra/read-store';
+import { type JsonSql, type ReadStore, isoTime, readJson } from '../../infra/read-store';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
@@ -17,6 +17,7 @@ import type { ProgrammeConfig } from '../../shared/programme-config';
 import type { applicationWorkflow } from '../../workflows';
 import type { AppDeps, RequestIds, KeepAnswer } from '../deps';
 import { problems } from '../http/problem';
+import { JsonText } from '../http/route';
 import { fen, isoDateTime, queryInt } from '../http/schemas';
 import { auditRead, writeAudit } from './audit';
 
@@ -352,10 +353,34 @@ export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<t
     const value = after.value instanceof Date ? reads.date(after.value) : after.value;
     when(`(${sort} ${op} ? OR (${sort} = ? AND a."id" ${op} ?))`, value, value, after.id);
   }
-  const rows = await reads.all<StoredApplication>(
-    `SELECT a.* FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sort} ${dir}, a."id" ${dir} LIMIT ?`,
+  // Each row's JSON is written by the database (listedJson: present()'s shape); only the id and the
+  // sort key come back as values, for the cursor.
+  const rows = await reads.all<{ json: string; id: string } & StoredApplication>(
+    `SELECT ${listedJson(reads.json)} AS "json", a."id", ${sort} FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sort} ${dir}, a."id" ${dir} LIMIT ?`,
     [...fromParams, ...params, q.limit + 1],
   );
   const page = rows.slice(0, q.limit);
-  return { items: page.map(presentStored), nextCursor: rows.length > q.limit ? encodeCursor(q.sort, page[page.length - 1]!) : null };
+  const nextCursor = rows.length > q.limit ? encodeCursor(q.sort, page[page.length - 1]!) : null;
+  return new JsonText(`{"items":[${page.map((r) => r.json).join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`);
+}
+
+const listedJsonBySql = new WeakMap<JsonSql, string>();
+
+/** SQL for present()'s JSON of the application row `a`, money as numbers and times as ISO strings. */
+function listedJson(json: JsonSql): string {
+  let sql = listedJsonBySql.get(json);
+  if (!sql) {
+    const column = (c: string) => [c, `a."${c}"`] as const;
+    sql = json.text(
+      json.object([
+        ...['id', 'programmeId', 'applicantId', 'title', 'summary', 'field', 'requestedFen', 'unitName'].map(column),
+        ['members', json.value('a."members"', '[]')],
+        ...['stage', 'configVersion', 'tier', 'awardFen'].map(column),
+        ['next', json.object([column('waitingOn'), ['what', 'a."nextAction"'], ['dueAt', json.time('a."dueAt"')]])],
+        ...['submittedAt', 'createdAt', 'updatedAt'].map((c) => [c, json.time(`a."${c}"`)] as const),
+      ]),
+    );
+    listedJsonBySql.set(json, sql);
+  }
+  return sql;
 }

@@ -124,6 +124,25 @@ it("finds by a term's rarest two-character slice, follows edits, and reads in or
   expect(await count('mon%202099')).toBe(1); // "mo", "on", "n " are common, "09" is not
 });
 
+it('lists each case as reading it alone shows it (less its history and live view)', async () => {
+  const id = (await sys.db.prisma.application.findFirstOrThrow({ where: { programmeId, title: 'Project 3' } })).id;
+  await sys.db.prisma.application.update({
+    where: { id },
+    data: { members: ['Li Na', '王 芳'], tier: 'B', awardFen: 123_456_789n, submittedAt: new Date('2026-03-04T05:06:07.089Z'), summary: 'A "quoted" summary\nover two lines' },
+  });
+  const listed = await sys.call('GET', `/applications?programmeId=${programmeId}&q=${encodeURIComponent('Project 3')}&sort=title&limit=1`, { key: officerKey });
+  expect(listed.status).toBe(200);
+  const read = await sys.call('GET', `/applications/${id}`, { key: officerKey });
+  const { history, workflow, ...alone } = read.body;
+  expect(history).toEqual([]);
+  expect(workflow).toBeNull();
+  expect(listed.body.items).toEqual([alone]);
+  expect(alone).toMatchObject({ members: ['Li Na', '王 芳'], awardFen: 123_456_789, submittedAt: '2026-03-04T05:06:07.089Z', next: { waitingOn: 'officer' } });
+  const other = (await sys.call('GET', `/applications?programmeId=${programmeId}&q=${encodeURIComponent('Project 4')}&sort=title&limit=1`, { key: officerKey })).body.items[0];
+  expect(other).toMatchObject({ members: [], tier: null, awardFen: null, submittedAt: null, configVersion: null });
+  expect(other.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+});
+
 it('shows applicants their own only, and refuses a forged cursor', async () => {
   const mine = await all('', leads[0]!.key);
   expect(mine.length).toBe(100);
