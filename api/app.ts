@@ -13,6 +13,7 @@ import { routes } from './routes';
 import { LiveViews } from './use-cases/live-views';
 import { CredentialCache } from './auth/authenticate';
 import { ReportCache } from './use-cases/reports';
+import { ReadRecorder } from './use-cases/audit';
 import { PrismaReadStore } from '../infra/read-store';
 
 /** Builds the Express app. It does not listen: see api/server.ts. */
@@ -23,6 +24,7 @@ export function createApp(settings: AppSettings): Express {
     liveViews: new LiveViews(settings.temporal),
     credentials: new CredentialCache(settings.authCacheMs),
     reports: new ReportCache(settings.reportMaxAgeMs),
+    readRecorder: new ReadRecorder(settings.prisma),
   };
   const app = express();
   app.disable('x-powered-by');

@@ -4,6 +4,7 @@ import type { Logger } from '../infra/logger';
 import type { CredentialCache } from './auth/authenticate';
 import type { LiveViews } from './use-cases/live-views';
 import type { ReportCache } from './use-cases/reports';
+import type { ReadRecorder } from './use-cases/audit';
 import type { ReadStore } from '../infra/read-store';
 
 /** The ids a request's actions carry: its request id (audit) and the Temporal update id (idempotency). */
@@ -45,7 +46,9 @@ export interface AppDeps {
   credentials: CredentialCache;
   /** Programme reports, kept until their programme changes (one per app). */
   reports: ReportCache;
+  /** Staff reads of personal data, appended to the audit trail in batches (one per app). */
+  readRecorder: ReadRecorder;
 }
 
 /** What an entry point gives createApp; the app makes the rest. */
-export type AppSettings = Omit<AppDeps, 'liveViews' | 'credentials' | 'reads' | 'reports'> & { reads?: ReadStore };
+export type AppSettings = Omit<AppDeps, 'liveViews' | 'credentials' | 'reads' | 'reports' | 'readRecorder'> & { reads?: ReadStore };

@@ -61,29 +61,44 @@ export function entryHash(seq: number, prevHash: string, c: AuditContent & { at:
 /** Appends an entry inside the caller's transaction. With an idempotency key, appends it once. */
 export async function appendAudit(tx: Prisma.TransactionClient, c: AuditContent): Promise<void> {
   if (c.idempotencyKey && (await tx.auditEntry.findUnique({ where: { idempotencyKey: c.idempotencyKey }, select: { id: true } }))) return;
+  await appendAudits(tx, [c]);
+}
+
+/**
+ * Appends entries, in their order, inside the caller's transaction: one statement takes the head
+ * and advances it past them all, one writes them, one moves the head's hash, however many there
+ * are. (Staff reads are recorded in batches this way: api/use-cases/audit.ts.)
+ */
+export async function appendAudits(tx: Prisma.TransactionClient, contents: readonly AuditContent[]): Promise<void> {
+  if (contents.length === 0) return;
   // Taking the head's row first makes concurrent appends wait for each other. One statement takes
   // it, advances it and reads it back: every append runs this on a hot path (each staff read of a
   // case, each stage change), and each Prisma model query costs several milliseconds of CPU to
   // build (see bench/README.md), so the head is handled in plain SQL that SQLite and PostgreSQL share.
-  let [head] = await advanceHead(tx);
+  let [head] = await advanceHead(tx, contents.length);
   if (!head) {
     await tx.auditHead.upsert({ where: { id: 1 }, create: { id: 1, seq: 0, hash: GENESIS }, update: {} });
-    [head] = await advanceHead(tx);
+    [head] = await advanceHead(tx, contents.length);
   }
-  const seq = Number(head!.seq);
-  const prevHash = head!.hash;
-  const at = c.at ?? new Date();
-  const content = stored({ ...c, at });
-  const hash = entryHash(seq, prevHash, content);
-  const { before, after, ...rest } = content;
-  // JSON null and a missing value read back alike (null), so the hash is the same either way.
-  await tx.auditEntry.create({ data: { ...rest, before: before ?? undefined, after: after ?? undefined, seq, prevHash, hash } });
-  await tx.$executeRaw`UPDATE "AuditHead" SET "hash" = ${hash} WHERE "id" = 1`;
+  let seq = Number(head!.seq) - contents.length;
+  let prevHash = head!.hash;
+  const rows = contents.map((c) => {
+    seq++;
+    const content = stored({ ...c, at: c.at ?? new Date() });
+    const hash = entryHash(seq, prevHash, content);
+    const { before, after, ...rest } = content;
+    // JSON null and a missing value read back alike (null), so the hash is the same either way.
+    const row = { ...rest, before: before ?? undefined, after: after ?? undefined, seq, prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+  await tx.auditEntry.createMany({ data: rows });
+  await tx.$executeRaw`UPDATE "AuditHead" SET "hash" = ${prevHash} WHERE "id" = 1`;
 }
 
-/** Advances the head's sequence number and returns it with the previous entry's hash (none before the first append). */
-function advanceHead(tx: Prisma.TransactionClient) {
-  return tx.$queryRaw<Array<{ seq: number | bigint; hash: string }>>`UPDATE "AuditHead" SET "seq" = "seq" + 1 WHERE "id" = 1 RETURNING "seq", "hash"`;
+/** Advances the head's sequence number by `by` and returns it with the last entry's hash (none before the first append). */
+function advanceHead(tx: Prisma.TransactionClient, by: number) {
+  return tx.$queryRaw<Array<{ seq: number | bigint; hash: string }>>`UPDATE "AuditHead" SET "seq" = "seq" + ${by} WHERE "id" = 1 RETURNING "seq", "hash"`;
 }
 
 export interface ChainReport {

@@ -19,7 +19,7 @@ import type { AppDeps, RequestIds, KeepAnswer } from '../deps';
 import { problems } from '../http/problem';
 import { JsonText } from '../http/route';
 import { fen, isoDateTime, queryInt } from '../http/schemas';
-import { auditRead, writeAudit } from './audit';
+import { writeAudit } from './audit';
 
 const name = z.string().trim().min(1).max(200);
 
@@ -236,7 +236,7 @@ export async function getApplication(deps: AppDeps, actor: Actor, id: string, re
   // The record of a staff read is written while the case is read, not before: the answer waits
   // for both, so nothing is shown unless the read was recorded, but the latencies overlap.
   const [, history, workflow] = await Promise.all([
-    auditRead(deps.prisma, actor, 'application', id, requestId),
+    deps.readRecorder.record(actor, 'application', id, requestId),
     deps.reads
       .all<{ stage: string; enteredAt: unknown; reason: string | null }>('SELECT "stage", "enteredAt", "reason" FROM "StageHistory" WHERE "caseId" = ? ORDER BY "seq"', [id])
       .then((rows) => rows.map((h) => ({ stage: h.stage, enteredAt: isoTime(h.enteredAt)!, reason: h.reason }))),

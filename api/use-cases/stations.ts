@@ -26,7 +26,7 @@ import type { AppDeps, RequestIds, KeepAnswer } from '../deps';
 import { problems } from '../http/problem';
 import { isoDateTime, queryInt } from '../http/schemas';
 import { type CaseAction, type LoadedCase, action, asIs, childActions, empty, reason } from './case-actions';
-import { auditRead, writeAudit } from './audit';
+import { writeAudit } from './audit';
 
 // ---- Experts -------------------------------------------------------------------------------
 
@@ -189,7 +189,7 @@ export async function getStation(deps: AppDeps, actor: Actor, id: string, reques
   const s = await loadVisibleStation(deps, actor, id);
   // As for an application: the staff read is recorded while the station is read; both or nothing.
   const [, history, evaluations, workflow] = await Promise.all([
-    auditRead(deps.prisma, actor, 'station', id, requestId),
+    deps.readRecorder.record(actor, 'station', id, requestId),
     deps.prisma.stageHistory.findMany({ where: { caseId: id }, orderBy: { seq: 'asc' }, select: { stage: true, enteredAt: true, reason: true } }),
     deps.prisma.milestone.findMany({ where: { caseId: id }, orderBy: { dueAt: 'asc' } }),
     (async (): Promise<StationView | null> => {

@@ -126,6 +126,25 @@ describe('who sees what', () => {
     expect(reads).toEqual([expect.objectContaining({ actorId: officer.id, actorRole: 'officer', requestId: officerView.headers.get('x-request-id') })]);
   });
 
+  it('records every one of many staff reads at once, each before it is answered, in one intact chain', async () => {
+    const id = await newDraft();
+    const answered = await Promise.all(
+      Array.from({ length: 60 }, async () => {
+        const res = await sys.call('GET', `/applications/${id}`, { key: officer.key });
+        expect(res.status).toBe(200);
+        const requestId = res.headers.get('x-request-id');
+        // Answered only once recorded: the entry is there when the answer arrives.
+        expect(await sys.db.prisma.auditEntry.count({ where: { targetId: id, requestId } })).toBe(1);
+        return requestId;
+      }),
+    );
+    const reads = await sys.db.prisma.auditEntry.findMany({ where: { targetId: id, action: 'application.read' }, orderBy: { seq: 'asc' } });
+    expect(reads.map((r) => r.requestId).sort()).toEqual([...answered].sort());
+    // Batched, yet one entry per sequence number, each chained to the one before.
+    expect(new Set(reads.map((r) => r.seq)).size).toBe(60);
+    expect((await sys.call('GET', '/audit/verify', { key: officer.key })).body).toMatchObject({ intact: true });
+  });
+
   it('refuses missing, malformed, unknown and revoked keys with 401, and wrong roles with 403', async () => {
     expect((await sys.call('GET', '/me')).status).toBe(401);
     expect((await sys.call('GET', '/me', { headers: { authorization: 'Basic abc' } })).status).toBe(401);
