@@ -64,6 +64,9 @@ export class ReadRecorder {
 
   private async write(): Promise<void> {
     this.writing = true;
+    // A batch starts after the event loop's next turn: SQLite's driver runs the transaction on this
+    // thread, so reads whose requests arrive while it runs cannot join it; those read in this turn can.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       try {
