@@ -130,7 +130,8 @@ async function main() {
         log(`${name} done in ${results.modules[name]!.seconds} s`);
       } catch (err) {
         results.failed = { ...results.failed, [name]: String((err as Error).stack ?? err).slice(0, 2_000) };
-        log(`${name} FAILED: ${(err as Error).message}`);
+        const cause = (err as Error).cause;
+        log(`${name} FAILED: ${(err as Error).message}${cause ? ` (${String((cause as Error).stack ?? cause).slice(0, 500)})` : ''}`);
       }
       keep();
     }

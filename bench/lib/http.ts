@@ -10,11 +10,24 @@ export class Api {
 
   async call(key: string | null, method: string, url: string, body?: unknown): Promise<Reply> {
     const t0 = performance.now();
-    const res = await fetch(this.base + url, {
-      method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
+    const send = () =>
+      fetch(this.base + url, {
+        method,
+        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (err) {
+      // A kept-alive connection the server closed while it idled (65 s): the bench's own event loop,
+      // busy generating data, had no turn to drop it first (a default run's api module failed so,
+      // after 72 s of generating). Sent once more, on a new connection; were it ever a request the
+      // server did read, the bench's calls make fresh users and cases, so a spare would be left.
+      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+      if (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw err;
+      res = await send();
+    }
     const text = await res.text();
     const ms = performance.now() - t0;
     let parsed: unknown = text;
