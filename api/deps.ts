@@ -36,7 +36,7 @@ export interface AppDeps {
   piiHashKey: string;
   /** How long an API key's row, once read, answers for it (api/auth/authenticate.ts). */
   authCacheMs?: number;
-  /** The longest a programme report is kept while its programme stands still (api/use-cases/reports.ts). */
+  /** The longest a programme report is served unchanged (api/use-cases/reports.ts, ReportCache). */
   reportMaxAgeMs?: number;
   /** Plain SQL for the hottest reads (infra/read-store.ts); Prisma's raw queries when not given. */
   reads: ReadStore;

@@ -63,8 +63,9 @@ const envSchema = z
     // How long an API key's row, once read, answers for it: a key revoked through another API
     // process, or a user disabled in the database, is refused within this. 0 reads it every request.
     AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
-    // The longest a programme report is served unchanged while nothing it reads has changed (it is
-    // computed again at once when something has): overdue items and days in stage move with the clock.
+    // The longest a programme report is served unchanged while nothing it reads has changed: past it,
+    // overdue items and days in stage are counted again from what was read (it is read again at once
+    // when something it reads changes).
     REPORT_MAX_AGE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 
     // First administrator, created at start-up when no administrator exists yet.

@@ -107,8 +107,10 @@ export class PrismaReadStore implements ReadStore {
   }
 
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    // PostgreSQL numbers its placeholders; SQLite takes `?` as written.
     let n = 0;
-    return this.prisma.$queryRawUnsafe<T[]>(sql.replace(/\?/g, () => `$${++n}`), ...params);
+    const text = this.dialect === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+    return this.prisma.$queryRawUnsafe<T[]>(text, ...params);
   }
 
   close(): void {}

@@ -36,6 +36,17 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * adds up to the ledger's totals exactly.
  */
 export async function programmeReport(prisma: PrismaClient, id: string, now = new Date()) {
+  return reportAt(await gatherReport(prisma, id), now);
+}
+
+type ReportBase = Awaited<ReturnType<typeof gatherReport>>;
+
+/**
+ * What a programme's report is made of, read once for each change of the programme: everything
+ * but what the clock moves, and, for that, the dated cases still waiting on someone (soonest
+ * first) and each stay in a stage, closed (its days) or open (when it began).
+ */
+async function gatherReport(prisma: PrismaClient, id: string) {
   const programme = await prisma.programme.findUnique({ where: { id } });
   if (!programme) throw problems.notFound('programme');
   const byCaseWhere: Prisma.LedgerSumWhereInput = { programmeId: id };
@@ -71,12 +82,13 @@ export async function programmeReport(prisma: PrismaClient, id: string, now = ne
   }
 
   const finals = new Set<string>([...FINAL_STAGES, ...FINAL_STATION_STAGES]);
-  const overdue = [...apps.map((a) => ({ ...a, kind: 'application', title: a.title })), ...stations.map((s) => ({ ...s, kind: 'station', title: s.name }))]
-    .filter((c) => c.dueAt && c.dueAt < now && !finals.has(c.stage) && c.waitingOn && c.waitingOn !== 'nobody' && c.waitingOn !== 'system')
-    .map((c) => ({ caseId: c.id, kind: c.kind, title: c.title, stage: c.stage, waitingOn: c.waitingOn, what: c.nextAction, dueAt: c.dueAt }))
-    .sort((a, b) => a.dueAt!.getTime() - b.dueAt!.getTime());
+  const waiting = [...apps.map((a) => ({ ...a, kind: 'application', title: a.title })), ...stations.map((s) => ({ ...s, kind: 'station', title: s.name }))]
+    .filter((c) => c.dueAt && !finals.has(c.stage) && c.waitingOn && c.waitingOn !== 'nobody' && c.waitingOn !== 'system')
+    .map((c) => ({ caseId: c.id, kind: c.kind, title: c.title, stage: c.stage, waitingOn: c.waitingOn, what: c.nextAction, dueAt: c.dueAt! }))
+    .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
 
-  // Time in each stage: from entering it to entering the next (or now, for the stage a case is in).
+  // Stays in each stage: from entering it to entering the next (or to the report's moment, for the
+  // stage a case is in).
   const ids = [...groupOf.keys()];
   // In slices: an IN list with an order cannot be split by Prisma, and SQLite binds at most 999 values.
   const history: Array<{ caseId: string; stage: string; enteredAt: Date }> = [];
@@ -84,27 +96,48 @@ export async function programmeReport(prisma: PrismaClient, id: string, now = ne
     const slice = ids.slice(k, k + 500);
     history.push(...(await prisma.stageHistory.findMany({ where: { caseId: { in: slice } }, orderBy: [{ caseId: 'asc' }, { seq: 'asc' }], select: { caseId: true, stage: true, enteredAt: true } })));
   }
-  const spans = new Map<string, number[]>();
+  const closedDays = new Map<string, number[]>();
+  const openSince: Array<{ stage: string; since: number }> = [];
   for (let i = 0; i < history.length; i++) {
     const h = history[i]!;
     const next = history[i + 1];
     if (finals.has(h.stage)) continue;
-    const end = next && next.caseId === h.caseId ? next.enteredAt : now;
-    (spans.get(h.stage) ?? spans.set(h.stage, []).get(h.stage)!).push((end.getTime() - h.enteredAt.getTime()) / DAY_MS);
+    if (next && next.caseId === h.caseId) (closedDays.get(h.stage) ?? closedDays.set(h.stage, []).get(h.stage)!).push((next.enteredAt.getTime() - h.enteredAt.getTime()) / DAY_MS);
+    else openSince.push({ stage: h.stage, since: h.enteredAt.getTime() });
   }
-  const timeInStage = [...spans.entries()].map(([stage, days]) => {
-    const sorted = [...days].sort((a, b) => a - b);
-    return { stage, cases: days.length, meanDays: round2(days.reduce((s, d) => s + d, 0) / days.length), p90Days: round2(quantile(sorted, 0.9)) };
-  });
 
   return {
     programme: { id: programme.id, code: programme.code, title: programme.title, kind: programme.kind },
-    /** The moment the report describes: overdue items and days in stage are counted to it. */
-    asOf: now.toISOString(),
     money,
     pipeline,
     perTier: [...perTier.values()].sort((a, b) => a.group.localeCompare(b.group)),
     perYear,
+    waiting,
+    closedDays,
+    openSince,
+  };
+}
+
+/** The report as of `now`: what is overdue then, and the days in each stage counted to it. */
+function reportAt(base: ReportBase, now: Date) {
+  const { waiting, closedDays, openSince, ...rest } = base;
+  const overdue: typeof waiting = [];
+  for (const c of waiting) {
+    if (c.dueAt >= now) break; // soonest due first
+    overdue.push(c);
+  }
+  const spans = new Map<string, number[]>([...closedDays].map(([stage, days]) => [stage, [...days]]));
+  for (const o of openSince) (spans.get(o.stage) ?? spans.set(o.stage, []).get(o.stage)!).push((now.getTime() - o.since) / DAY_MS);
+  const timeInStage = [...spans.entries()].map(([stage, days]) => {
+    const sorted = [...days].sort((a, b) => a - b);
+    return { stage, cases: days.length, meanDays: round2(days.reduce((s, d) => s + d, 0) / days.length), p90Days: round2(quantile(sorted, 0.9)) };
+  });
+  const { programme, ...figures } = rest;
+  return {
+    programme,
+    /** The moment the report describes: overdue items and days in stage are counted to it. */
+    asOf: now.toISOString(),
+    ...figures,
     overdue,
     timeInStage,
   };
@@ -113,16 +146,16 @@ export async function programmeReport(prisma: PrismaClient, id: string, now = ne
 export const DEFAULT_REPORT_MAX_AGE_MS = 30_000;
 
 /**
- * Programme reports as served, each kept as its JSON until its programme changes or it is
- * `maxAgeMs` old, whichever comes first. A change is anything the report reads that moved: a newer
- * ledger entry, case row (its updatedAt) or configuration, asked with one query on indexes each
- * request; the age bounds what the clock alone moves (overdue items, days in the current stage),
- * and the report says when it was taken (`asOf`). Requests that find a report being computed wait
- * for that computation. Over 1,000,000 ledger entries a report took 2.4 s to compute and could not
- * be served twice a second (bench/README.md).
+ * Programme reports as served. What a report is made of is read from the database once for each
+ * change of its programme: a newer ledger entry, case row (its updatedAt) or configuration, asked
+ * with one query on indexes each request. Between changes the report is kept as its JSON, and
+ * once it is `maxAgeMs` old it is derived again from what was read (what is overdue, days in
+ * stage: what the clock alone moves), which costs no query; it says when it was taken (`asOf`).
+ * Requests that find a report being made wait for it. Over 1,000,000 ledger entries a report took
+ * 2.4 s to compute and could not be served twice a second (bench/README.md).
  */
 export class ReportCache {
-  private readonly kept = new Map<string, { stamp: string; at: number; body: Promise<JsonText> }>();
+  private readonly kept = new Map<string, { stamp: string; base: Promise<ReportBase>; at: number; body: Promise<JsonText> }>();
 
   constructor(
     readonly maxAgeMs = DEFAULT_REPORT_MAX_AGE_MS,
@@ -134,15 +167,20 @@ export class ReportCache {
     if (stamp === null) throw problems.notFound('programme');
     const now = Date.now();
     const kept = this.kept.get(id);
-    if (kept && kept.stamp === stamp && now - kept.at < this.maxAgeMs) return kept.body;
-    const body = programmeReport(deps.prisma, id, new Date(now)).then((r) => new JsonText(toJson(r)));
-    this.kept.delete(id); // re-inserted last: the map's order is the order reports were taken in
-    this.kept.set(id, { stamp, at: now, body });
+    const serve = (base: Promise<ReportBase>) => base.then((b) => new JsonText(toJson(reportAt(b, new Date(now)))));
+    if (kept && kept.stamp === stamp) {
+      if (now - kept.at >= this.maxAgeMs) Object.assign(kept, { at: now, body: serve(kept.base) });
+      return kept.body;
+    }
+    const base = gatherReport(deps.prisma, id);
+    const entry = { stamp, base, at: now, body: serve(base) };
+    this.kept.delete(id); // re-inserted last: the map's order is the order reports were read in
+    this.kept.set(id, entry);
     if (this.kept.size > this.capacity) this.kept.delete(this.kept.keys().next().value!);
-    body.catch(() => {
-      if (this.kept.get(id)?.body === body) this.kept.delete(id);
+    base.catch(() => {
+      if (this.kept.get(id) === entry) this.kept.delete(id);
     });
-    return body;
+    return entry.body;
   }
 }
 

@@ -6,6 +6,8 @@ import { commitAward, ledgerTotals, payTranche, settleCase } from '../../money/l
 import { DAY } from '../helpers/fixtures';
 import { seedApplication, seedProgramme } from '../helpers/seed';
 import { type TestSystem, startSystem } from '../helpers/system';
+import { PrismaReadStore } from '../../infra/read-store';
+import { ReportCache } from '../../api/use-cases/reports';
 
 let sys: TestSystem;
 let programmeId: string;
@@ -97,6 +99,32 @@ it('keeps a report while its programme stands still, and takes it again as soon 
   expect(moved.money.committedFen).toBe(300_000_000);
 
   expect((await sys.call('GET', '/programmes/00000000-0000-4000-8000-000000000000/report', { key: officerKey })).status).toBe(404);
+});
+
+it('counts overdue items and days in stage again as the clock moves, from what it read, and reads again on a change', async () => {
+  const programme = await seedProgramme(sys.db.prisma, { opensAt: new Date(Date.now() - 90 * DAY), closesAt: new Date(Date.now() - 60 * DAY) });
+  const c = await seedApplication(sys.db.prisma, programme);
+  await sys.db.prisma.application.update({ where: { id: c.applicationId }, data: { stage: 'formal_review', waitingOn: 'officer', nextAction: 'Check', dueAt: new Date(Date.now() + 300) } });
+  const reads = new PrismaReadStore(sys.db.prisma);
+  const live = { prisma: sys.db.prisma, reads };
+  // A client that fails on any use: the report must be derived without reading the database.
+  const unread = { prisma: new Proxy({}, { get: () => { throw new Error('read the database'); } }) as typeof sys.db.prisma, reads };
+  const cache = new ReportCache(100);
+  const report = async (deps: typeof live) => JSON.parse((await cache.get(deps, programme.programmeId)).text) as { asOf: string; overdue: Array<{ caseId: string }>; pipeline: Record<string, number> };
+
+  const first = await report(live);
+  expect(first.overdue).toEqual([]);
+  expect((await report(unread)).asOf).toBe(first.asOf); // younger than 100 ms: as it was
+  await new Promise((r) => setTimeout(r, 350));
+  const later = await report(unread);
+  expect(later.asOf > first.asOf).toBe(true);
+  expect(later.overdue.map((o) => o.caseId)).toEqual([c.applicationId]);
+
+  await sys.db.prisma.application.update({ where: { id: c.applicationId }, data: { stage: 'expert_review', waitingOn: 'reviewers' } });
+  await expect(report(unread)).rejects.toThrow('read the database');
+  const changed = await report(live);
+  expect(changed.pipeline).toEqual({ expert_review: 1 });
+  expect(changed.overdue).toEqual([expect.objectContaining({ caseId: c.applicationId, stage: 'expert_review', waitingOn: 'reviewers' })]);
 });
 
 it('exports the applications list as CSV and XLSX with the same rows', async () => {
