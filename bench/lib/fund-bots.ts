@@ -53,6 +53,8 @@ export interface FundRun {
   cases: Array<{ id: string; key: string }>;
   /** Milliseconds of each successful action, by action. */
   latencies: Record<string, number[]>;
+  /** Every successful action in the order sent: its case, when it left (ms since the first), how long it took. */
+  trace: TracedAction[];
   /** Refused or failed calls by action and status (a bot acting on a stale view is refused, 409). */
   refusals: Record<string, number>;
   /** Successful actions (update round trips) per case. */
@@ -68,6 +70,13 @@ export interface FundRun {
   financeKey: string;
   /** Reviewers' keys by user id. */
   reviewerKeys: Map<string, string>;
+}
+
+export interface TracedAction {
+  caseId: string;
+  action: string;
+  atMs: number;
+  ms: number;
 }
 
 export interface FundRunOptions {
@@ -109,7 +118,9 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
     config: benchFundConfig(BENCH_TIME_SCALE, field),
   });
 
+  const t0 = Date.now();
   const latencies: Record<string, number[]> = {};
+  const trace: TracedAction[] = [];
   const refusals: Record<string, number> = {};
   let polls = 0;
   const done = new Map<string, Set<string>>();
@@ -119,9 +130,12 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
     const steps = done.get(caseId) ?? done.set(caseId, new Set()).get(caseId)!;
     if (steps.has(step)) return;
     steps.add(step); // no second attempt while this one is in flight
+    const atMs = Date.now() - t0;
     const res = await run();
     if (res.status < 400) {
       (latencies[action] ??= []).push(res.ms);
+      // A reviewer's steps are kept under "<case>:<reviewer>".
+      trace.push({ caseId: caseId.split(':')[0]!, action, atMs, ms: res.ms });
       actions++;
     } else {
       steps.delete(step);
@@ -129,7 +143,6 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
     }
   };
 
-  const t0 = Date.now();
   const cases: Array<{ id: string; key: string }> = [];
   await Promise.all(
     applicants.map(async (a, i) => {
@@ -269,6 +282,7 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
     caseIds: cases.map((c) => c.id),
     cases,
     latencies,
+    trace: trace.sort((a, b) => a.atMs - b.atMs),
     refusals,
     actionsPerCase: actions / cases.length,
     wallMs,

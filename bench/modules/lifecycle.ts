@@ -1,6 +1,6 @@
 // 1. Lifecycle throughput: N talent-fund cases driven through the API from submission to close-out,
 // against a bare workflow making as many update and activity round trips with empty bodies.
-import { runFundCases } from '../lib/fund-bots';
+import { type TracedAction, runFundCases } from '../lib/fund-bots';
 import { meanHistoryCost } from '../lib/history';
 import { log } from '../lib/http';
 import { type BenchContext, type ModuleResult, fmt, ms } from '../lib/context';
@@ -36,8 +36,17 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   const bareWallMs = Date.now() - t0;
   const bare = summarise(steps);
   const bareCasesPerSecond = n / (bareWallMs / 1000);
-  const busyRatio = ratio(ours.meanMs, bare.meanMs);
+  const closedLoopRatio = ratio(ours.meanMs, bare.meanMs);
   log(`lifecycle: baseline ${n} bare cases in ${fmt(bareWallMs / 1000)} s; mean round trip ${ours.meanMs} ms vs ${bare.meanMs} ms bare`);
+
+  // The round trip's baseline proper: the same calls at the same moments. The bots act in waves
+  // (150 reviewers' declarations leave together), and a round trip in a wave of 150 waits behind
+  // the others whatever the workflow does; the closed-loop baseline above never has more than one
+  // call per case in flight.
+  const replay = await replayOnBare(ctx, run.trace, cost.activities / Math.max(1, cost.updates));
+  const replayed = summarise(replay.steps);
+  const busyRatio = ratio(ours.meanMs, replayed.meanMs);
+  log(`lifecycle: the same ${replay.steps.length} calls replayed on bare workflows at the bots' moments in ${fmt(replay.wallMs / 1000)} s; mean round trip ${ours.meanMs} ms vs ${replayed.meanMs} ms bare`);
 
   return {
     rows: [
@@ -48,19 +57,33 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
         ratio: `${ratio(bareCasesPerSecond, casesPerSecond)}x slower`,
       },
       {
-        measure: `Lifecycle: mean update round trip (${updates} per case, ${activities} activities)`,
+        measure: `Lifecycle: mean update round trip (${updates} per case, ${activities} activities), against the same calls at the same moments on bare workflows`,
         figure: ms(ours.meanMs),
-        baseline: `${ms(bare.meanMs)} bare`,
+        baseline: `${ms(replayed.meanMs)} bare`,
         ratio: `${busyRatio}x`,
         target: '≤ 1.3x',
         met: busyRatio !== null && busyRatio <= 1.3,
       },
-      { measure: 'Lifecycle: update round trip p50 / p95 / p99', figure: `${ms(ours.p50Ms)} / ${ms(ours.p95Ms)} / ${ms(ours.p99Ms)}`, baseline: `${ms(bare.p50Ms)} / ${ms(bare.p95Ms)} / ${ms(bare.p99Ms)} bare` },
-      ...Object.entries(byAction).map(([action, s]) => ({
-        measure: `Lifecycle: ${action} (n=${s.n}) p50 / p95 / p99`,
-        figure: `${ms(s.p50Ms)} / ${ms(s.p95Ms)} / ${ms(s.p99Ms)}`,
-        baseline: `${ms(bare.p50Ms)} / ${ms(bare.p95Ms)} / ${ms(bare.p99Ms)} bare`,
-      })),
+      {
+        measure: 'Lifecycle: update round trip p50 / p95 / p99, against the same calls at the same moments on bare workflows',
+        figure: `${ms(ours.p50Ms)} / ${ms(ours.p95Ms)} / ${ms(ours.p99Ms)}`,
+        baseline: `${ms(replayed.p50Ms)} / ${ms(replayed.p95Ms)} / ${ms(replayed.p99Ms)} bare`,
+      },
+      {
+        measure: `Lifecycle: mean update round trip, against bare cases driven one call at a time (${n} in flight)`,
+        figure: ms(ours.meanMs),
+        baseline: `${ms(bare.meanMs)} / p99 ${ms(bare.p99Ms)} bare`,
+        ratio: `${closedLoopRatio}x`,
+      },
+      ...Object.entries(byAction).map(([action, s]) => {
+        const same = summarise(replay.byAction[action] ?? []);
+        return {
+          measure: `Lifecycle: ${action} (n=${s.n}) p50 / p95 / p99`,
+          figure: `${ms(s.p50Ms)} / ${ms(s.p95Ms)} / ${ms(s.p99Ms)}`,
+          baseline: `${ms(same.p50Ms)} / ${ms(same.p95Ms)} / ${ms(same.p99Ms)} bare`,
+          ratio: `${ratio(s.meanMs, same.meanMs)}x (mean)`,
+        };
+      }),
     ],
     data: {
       cases: n,
@@ -75,7 +98,48 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
       roundTrip: ours,
       byAction,
       baseline: { updatesPerCase: updates, activitiesPerCase: activities, wallMs: bareWallMs, casesPerSecond: bareCasesPerSecond, roundTrip: bare },
-      ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio },
+      replay: { calls: replay.steps.length, wallMs: replay.wallMs, idleCutMs: replay.idleCutMs, roundTrip: replayed, byAction: Object.fromEntries(Object.entries(replay.byAction).map(([a, v]) => [a, summarise(v)])) },
+      ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio, meanRoundTripClosedLoop: closedLoopRatio },
     },
   };
+}
+
+/** Longest stretch with no call in flight that a replay keeps (the wait for the call to close, and the compressed timers, are cut to it). */
+const REPLAY_IDLE_MS = 1_000;
+
+/**
+ * Sends the bots' calls again to bare workflows (one per case, taking as many updates as the case
+ * did, each running its share of the activities), each call at the moment it left in the bots' run,
+ * whether or not the calls before it have answered. Stretches where none of the bots' calls was in
+ * flight are cut to REPLAY_IDLE_MS.
+ */
+async function replayOnBare(ctx: BenchContext, trace: TracedAction[], activitiesPerUpdate: number) {
+  const perCase = new Map<string, number>();
+  for (const t of trace) perCase.set(t.caseId, (perCase.get(t.caseId) ?? 0) + 1);
+  const bareIds = new Map<string, string>();
+  await pool([...perCase], 8, async ([caseId, updates]) => {
+    const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', { updates, activities: Math.round(updates * activitiesPerUpdate) });
+    bareIds.set(caseId, id);
+  });
+
+  let cut = 0;
+  let busyUntil = trace[0]?.atMs ?? 0;
+  const schedule = trace.map((t) => {
+    if (t.atMs - busyUntil > REPLAY_IDLE_MS) cut += t.atMs - busyUntil - REPLAY_IDLE_MS;
+    busyUntil = Math.max(busyUntil, t.atMs + t.ms);
+    return { ...t, atMs: t.atMs - cut };
+  });
+  const steps: number[] = [];
+  const byAction: Record<string, number[]> = {};
+  const t0 = Date.now();
+  await Promise.all(
+    schedule.map(async (t) => {
+      await new Promise((r) => setTimeout(r, Math.max(0, t0 + t.atMs - Date.now())));
+      const r = await ctx.bare.call(null, 'POST', `/bare/cases/${bareIds.get(t.caseId)}/step`);
+      if (r.status >= 400) throw new Error(`bare step: ${r.status} ${JSON.stringify(r.body)}`);
+      steps.push(r.ms);
+      (byAction[t.action] ??= []).push(r.ms);
+    }),
+  );
+  return { steps, byAction, wallMs: Date.now() - t0, idleCutMs: Math.round(cut) };
 }
