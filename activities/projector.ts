@@ -1,50 +1,56 @@
-import { inTransaction } from '../infra/transaction';
-import { type AuditContent, appendAudit } from '../audit/chain';
+import { randomUUID } from 'node:crypto';
+import { type AuditContent, appendAudits } from '../audit/chain';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../infra/db';
+import { type SqlStatements, statementsIn } from '../infra/sql';
+import { inTransaction } from '../infra/transaction';
 import type { CaseEvent } from '../shared';
 
-type Tx = Prisma.TransactionClient;
-type Json = Prisma.InputJsonValue;
-
-const json = (v: unknown): Json => JSON.parse(JSON.stringify(v ?? null)) as Json;
+const json = (v: unknown): Prisma.InputJsonValue => JSON.parse(JSON.stringify(v ?? null)) as Prisma.InputJsonValue;
 const date = (s: string | null | undefined) => (s ? new Date(s) : null);
 
 /**
  * Writes what workflows report into the read model, the audit trail and the notification outbox.
  * Idempotent: stage changes by sequence number, snapshots by revision, everything else by key, so a
  * retried or replayed batch changes nothing twice and never moves a record backwards.
+ *
+ * Every batch is one transaction of plain SQL statements (each write one statement, its condition in
+ * the SQL): the projector runs after nearly every update of every case, on the thread that also
+ * serves the API and hands workflow tasks on, and as Prisma model queries (5-10 ms of CPU each) it
+ * was most of that thread's work in the lifecycle bench (bench/README.md).
  */
 export function projectorActivities(prisma: PrismaClient) {
   return {
     async projectEvents(events: CaseEvent[]): Promise<void> {
       await inTransaction(prisma, async (tx) => {
-        for (const event of events) await apply(tx, event);
+        const sql = statementsIn(tx);
+        // The batch's audit entries are appended together, in order, after its other writes.
+        const audits: AuditContent[] = [];
+        const programmes = await programmesOf(sql, events);
+        for (const event of events) await apply(sql, event, audits, programmes);
+        await appendAudits(tx, audits);
       });
     },
   };
 }
 
-async function apply(tx: Tx, e: CaseEvent): Promise<void> {
+async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], programmes: ReadonlyMap<string, string>): Promise<void> {
   switch (e.type) {
     case 'stage': {
       const { change } = e;
       const moved = change.from !== change.to;
       if (moved) {
-        await tx.stageHistory.upsert({
-          where: { caseId_seq: { caseId: e.caseId, seq: change.seq } },
-          create: {
-            caseId: e.caseId,
-            seq: change.seq,
-            stage: change.to,
-            enteredAt: new Date(change.at),
-            actorId: change.actor?.id,
-            reason: change.reason,
-            detail: change.detail ? json(change.detail) : undefined,
-          },
-          update: {},
-        });
-        await audit(tx, `${e.caseId}:stage:${change.seq}`, {
+        await insert(sql, 'StageHistory', {
+          id: randomUUID(),
+          caseId: e.caseId,
+          seq: change.seq,
+          stage: change.to,
+          enteredAt: new Date(change.at),
+          actorId: change.actor?.id,
+          reason: change.reason,
+          detail: change.detail ? new Json(change.detail) : undefined,
+        }, { conflict: ['caseId', 'seq'] });
+        audits.push(auditOf(`${e.caseId}:stage:${change.seq}`, {
           at: new Date(change.at),
           actorId: change.actor?.id,
           actorRole: change.actor?.role ?? 'system',
@@ -55,7 +61,7 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
           after: { stage: change.to, ...(change.detail ?? {}) },
           reason: change.reason,
           requestId: change.requestId,
-        });
+        }));
       }
       const current = {
         stage: change.to,
@@ -63,47 +69,41 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
         waitingOn: change.next.waitingOn,
         nextAction: change.next.what,
         dueAt: date(change.next.dueAt),
+        updatedAt: new Date(),
       };
-      const where = { id: e.caseId, stageSeq: { lt: change.seq } };
+      const newer = ['"id" = ? AND "stageSeq" < ?', [e.caseId, change.seq]] as const;
       if (e.caseKind === 'application') {
         const submitted = moved && change.to === 'submitted' ? { submittedAt: new Date(change.at), workflowId: e.caseId } : {};
-        await tx.application.updateMany({ where, data: { ...current, ...submitted } });
+        await update(sql, 'Application', { ...current, ...submitted }, ...newer);
       } else {
-        await tx.station.updateMany({ where, data: { ...current, ...stationFacts(change.detail) } });
+        await update(sql, 'Station', { ...current, ...stationFacts(change.detail) }, ...newer);
       }
       return;
     }
-    case 'facts':
-      await tx.application.update({
-        where: { id: e.caseId },
-        data: { configVersion: e.configVersion, tier: e.award?.tier ?? null, awardFen: e.award ? BigInt(e.award.amountFen) : null },
-      });
+    case 'facts': {
+      const award = e.award ? { tier: e.award.tier, awardFen: BigInt(e.award.amountFen) } : { tier: null, awardFen: null };
+      const changed = await update(sql, 'Application', { configVersion: e.configVersion, ...award, updatedAt: new Date() }, '"id" = ?', [e.caseId]);
+      if (changed !== 1) throw new Error(`application ${e.caseId} is not in the read model`);
       return;
+    }
     case 'assignment': {
       const a = e.assignment;
-      const current = await tx.reviewAssignment.findUnique({ where: { id: e.id }, select: { rev: true } });
-      if (current && current.rev >= e.rev) return;
       const data = {
         status: a.status,
         dueAt: new Date(a.dueAt),
-        scores: a.scores ? json(a.scores) : undefined,
+        scores: a.scores ? new Json(a.scores) : undefined,
         total: a.total,
         comment: a.comment,
         recommendation: a.recommendation,
         submittedAt: date(a.submittedAt),
         rev: e.rev,
       };
-      await tx.reviewAssignment.upsert({
-        where: { id: e.id },
-        create: { id: e.id, caseId: e.caseId, programmeId: await programmeOf(tx, e.caseId), round: e.round, reviewerId: a.reviewerId, ...data },
-        update: data,
-      });
+      const create = { id: e.id, caseId: e.caseId, programmeId: programmes.get(e.caseId), round: e.round, reviewerId: a.reviewerId, ...data };
+      await insert(sql, 'ReviewAssignment', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }
     case 'objection': {
       const o = e.objection;
-      const current = await tx.objection.findUnique({ where: { id: o.id }, select: { rev: true } });
-      if (current && current.rev >= e.rev) return;
       const data = {
         status: o.status,
         resolution: o.resolution,
@@ -111,42 +111,32 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
         resolvedAt: o.status === 'open' ? null : new Date(),
         rev: e.rev,
       };
-      await tx.objection.upsert({
-        where: { id: o.id },
-        create: {
-          id: o.id,
-          caseId: e.caseId,
-          programmeId: await programmeOf(tx, e.caseId),
-          noticeId: e.noticeId,
-          filerName: e.filer.name,
-          filerIdMasked: e.filer.idMasked,
-          filerIdHash: e.filer.idHash,
-          contact: e.filer.contact,
-          text: o.text,
-          filedAt: new Date(o.filedAt),
-          ...data,
-        },
-        update: data,
-      });
+      const create = {
+        id: o.id,
+        caseId: e.caseId,
+        programmeId: programmes.get(e.caseId),
+        noticeId: e.noticeId,
+        filerName: e.filer.name,
+        filerIdMasked: e.filer.idMasked,
+        filerIdHash: e.filer.idHash,
+        contact: e.filer.contact,
+        text: o.text,
+        filedAt: new Date(o.filedAt),
+        ...data,
+      };
+      await insert(sql, 'Objection', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }
     case 'tranche': {
       const t = e.tranche;
       const id = `${e.caseId}:${t.code}`;
-      const current = await tx.tranche.findUnique({ where: { id }, select: { rev: true } });
-      if (current && current.rev >= e.rev) return;
-      const data = { status: t.status, approvals: json(t.approvals), paidAt: date(t.paidAt), rev: e.rev };
-      await tx.tranche.upsert({
-        where: { id },
-        create: { id, applicationId: e.caseId, code: t.code, amountFen: BigInt(t.amountFen), ...data },
-        update: data,
-      });
+      const data = { status: t.status, approvals: new Json(t.approvals), paidAt: date(t.paidAt), rev: e.rev };
+      const create = { id, applicationId: e.caseId, code: t.code, amountFen: BigInt(t.amountFen), ...data };
+      await insert(sql, 'Tranche', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }
     case 'milestone': {
       const m = e.milestone;
-      const current = await tx.milestone.findUnique({ where: { id: e.id }, select: { rev: true } });
-      if (current && current.rev >= e.rev) return;
       const data = {
         status: m.status,
         score: m.score,
@@ -155,30 +145,24 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
         dueAt: new Date(m.dueAt),
         rev: e.rev,
       };
-      await tx.milestone.upsert({
-        where: { id: e.id },
-        create: { id: e.id, caseId: e.caseId, programmeId: await programmeOf(tx, e.caseId), code: m.code, attempt: m.attempt, ...data },
-        update: data,
-      });
+      const create = { id: e.id, caseId: e.caseId, programmeId: programmes.get(e.caseId), code: m.code, attempt: m.attempt, ...data };
+      await insert(sql, 'Milestone', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }
     case 'notify':
-      await tx.notification.upsert({
-        where: { id: e.key },
-        create: {
-          id: e.key,
-          userId: 'userId' in e.to ? e.to.userId : null,
-          role: 'role' in e.to ? e.to.role : null,
-          caseId: e.caseId,
-          kind: e.kind,
-          message: e.message,
-          dueAt: date(e.dueAt),
-        },
-        update: {},
-      });
+      await insert(sql, 'Notification', {
+        id: e.key,
+        userId: 'userId' in e.to ? e.to.userId : null,
+        role: 'role' in e.to ? e.to.role : null,
+        caseId: e.caseId,
+        kind: e.kind,
+        message: e.message,
+        dueAt: date(e.dueAt),
+        createdAt: new Date(),
+      }, { conflict: ['id'] });
       return;
     case 'audit':
-      await audit(tx, e.key, {
+      audits.push(auditOf(e.key, {
         actorId: e.actor?.id,
         actorRole: e.actor?.role ?? 'system',
         action: e.action,
@@ -187,47 +171,50 @@ async function apply(tx: Tx, e: CaseEvent): Promise<void> {
         after: e.detail,
         reason: e.reason,
         requestId: e.requestId,
-      });
+      }));
       return;
     case 'view':
       // Flushes reach the projector in order, one after another, so the last token written is the
-      // current one; a retried batch writes the same token again.
-      if (e.caseKind === 'application') await tx.application.updateMany({ where: { id: e.caseId }, data: { viewToken: e.token } });
-      else await tx.station.updateMany({ where: { id: e.caseId }, data: { viewToken: e.token } });
+      // current one; a retried batch writes the same token again. Not a change of the case's data:
+      // its updatedAt (which the programme report watches) stays.
+      await update(sql, e.caseKind === 'application' ? 'Application' : 'Station', { viewToken: e.token }, '"id" = ?', [e.caseId]);
       return;
     case 'credit':
       for (const s of e.subjects) {
-        const id = `${e.caseId}:${s.kind}:${s.name}`;
-        await tx.creditRecord.upsert({
-          where: { id },
-          create: {
-            id,
-            caseId: e.caseId,
-            subjectKind: s.kind,
-            subjectName: s.name,
-            subjectUserId: s.userId,
-            consequence: e.consequence,
-            reason: e.reason,
-            at: new Date(e.at),
-          },
-          update: {},
-        });
+        await insert(sql, 'CreditRecord', {
+          id: `${e.caseId}:${s.kind}:${s.name}`,
+          caseId: e.caseId,
+          subjectKind: s.kind,
+          subjectName: s.name,
+          subjectUserId: s.userId,
+          consequence: e.consequence,
+          reason: e.reason,
+          at: new Date(e.at),
+        }, { conflict: ['id'] });
       }
       return;
   }
 }
 
+const FILED_UNDER_PROGRAMME = new Set<CaseEvent['type']>(['assignment', 'objection', 'milestone']);
+
 /**
- * The programme of a case, an application or a station (the API writes either row before its
- * workflow starts). Read here, one lookup by key, rather than carried in the events, so that
+ * The programmes of the cases whose rows a batch files under their programme (review seats,
+ * objections, milestones), an application's or a station's (the API writes either row before its
+ * workflow starts): read here, in one statement, rather than carried in the events, so that
  * workflow code and recorded histories stay as they are.
  */
-async function programmeOf(tx: Tx, caseId: string): Promise<string> {
-  const app = await tx.application.findUnique({ where: { id: caseId }, select: { programmeId: true } });
-  if (app) return app.programmeId;
-  const station = await tx.station.findUnique({ where: { id: caseId }, select: { programmeId: true } });
-  if (station) return station.programmeId;
-  throw new Error(`case ${caseId} is neither an application nor a station in the read model`);
+async function programmesOf(sql: SqlStatements, events: readonly CaseEvent[]): Promise<Map<string, string>> {
+  const ids = [...new Set(events.filter((e) => FILED_UNDER_PROGRAMME.has(e.type)).map((e) => e.caseId))];
+  if (ids.length === 0) return new Map();
+  const marks = ids.map(() => '?').join(', ');
+  const rows = await sql.all<{ id: string; programmeId: string }>(
+    `SELECT "id", "programmeId" FROM "Application" WHERE "id" IN (${marks}) UNION ALL SELECT "id", "programmeId" FROM "Station" WHERE "id" IN (${marks})`,
+    [...ids, ...ids],
+  );
+  const found = new Map(rows.map((r) => [r.id, r.programmeId]));
+  for (const id of ids) if (!found.has(id)) throw new Error(`case ${id} is neither an application nor a station in the read model`);
+  return found;
 }
 
 /** Station facts a stage change may carry: the term, its end, the establishment date. */
@@ -240,15 +227,64 @@ function stationFacts(detail: Record<string, unknown> | undefined) {
   };
 }
 
-async function audit(
-  tx: Tx,
-  key: string,
-  entry: Omit<AuditContent, 'idempotencyKey' | 'before' | 'after'> & { before?: unknown; after?: unknown },
-): Promise<void> {
-  await appendAudit(tx, {
+function auditOf(key: string, entry: Omit<AuditContent, 'idempotencyKey' | 'before' | 'after'> & { before?: unknown; after?: unknown }): AuditContent {
+  return {
     ...entry,
     idempotencyKey: key,
     before: entry.before === undefined ? undefined : json(entry.before),
     after: entry.after === undefined ? undefined : json(entry.after),
-  });
+  };
+}
+
+/** A Json column's value. */
+class Json {
+  constructor(readonly value: unknown) {}
+}
+
+type Fields = Record<string, unknown>;
+
+/** Columns, their placeholders and parameters; undefined leaves a column out (as Prisma does). */
+function bind(sql: SqlStatements, fields: Fields) {
+  const columns: string[] = [];
+  const marks: string[] = [];
+  const params: unknown[] = [];
+  for (const [column, v] of Object.entries(fields)) {
+    if (v === undefined) continue;
+    columns.push(`"${column}"`);
+    if (v instanceof Json) {
+      marks.push(sql.jsonParam);
+      params.push(sql.jsonText(v.value));
+    } else {
+      marks.push('?');
+      params.push(v instanceof Date ? sql.date(v) : v);
+    }
+  }
+  return { columns, marks, params };
+}
+
+/**
+ * Inserts a row; on a conflict with `conflict`'s key, leaves it (no `update`) or sets `update`'s
+ * columns, only where the row's revision is older than `ifOlderThan` when given.
+ */
+function insert(sql: SqlStatements, table: string, fields: Fields, on: { conflict: string[]; update?: Fields; ifOlderThan?: number }): Promise<number> {
+  const row = bind(sql, fields);
+  let text = `INSERT INTO "${table}" (${row.columns.join(', ')}) VALUES (${row.marks.join(', ')}) ON CONFLICT (${on.conflict.map((c) => `"${c}"`).join(', ')}) `;
+  const params = [...row.params];
+  if (!on.update) {
+    text += 'DO NOTHING';
+  } else {
+    const set = bind(sql, on.update);
+    text += `DO UPDATE SET ${set.columns.map((c, i) => `${c} = ${set.marks[i]}`).join(', ')}`;
+    params.push(...set.params);
+    if (on.ifOlderThan !== undefined) {
+      text += ` WHERE "${table}"."rev" < ?`;
+      params.push(on.ifOlderThan);
+    }
+  }
+  return sql.run(text, params);
+}
+
+function update(sql: SqlStatements, table: string, fields: Fields, where: string, whereParams: readonly unknown[]): Promise<number> {
+  const set = bind(sql, fields);
+  return sql.run(`UPDATE "${table}" SET ${set.columns.map((c, i) => `${c} = ${set.marks[i]}`).join(', ')} WHERE ${where}`, [...set.params, ...whereParams]);
 }

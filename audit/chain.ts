@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../infra/db';
+import { type SqlStatements, statementsIn } from '../infra/sql';
 
 // The audit trail is append-only and hash-chained. Every entry's hash covers its content, its
 // sequence number and the previous entry's hash; one head row, updated in the same transaction as
@@ -58,47 +59,74 @@ export function entryHash(seq: number, prevHash: string, c: AuditContent & { at:
   return createHash('sha256').update(prevHash).update(canonical({ seq, ...stored(c) })).digest('hex');
 }
 
-/** Appends an entry inside the caller's transaction. With an idempotency key, appends it once. */
+/** Appends an entry inside the caller's transaction (opened by inTransaction). With an idempotency key, appends it once. */
 export async function appendAudit(tx: Prisma.TransactionClient, c: AuditContent): Promise<void> {
-  if (c.idempotencyKey && (await tx.auditEntry.findUnique({ where: { idempotencyKey: c.idempotencyKey }, select: { id: true } }))) return;
   await appendAudits(tx, [c]);
 }
 
+const ENTRY_COLUMNS = ['seq', 'prevHash', 'hash', 'at', 'actorId', 'actorRole', 'action', 'targetType', 'targetId', 'before', 'after', 'reason', 'requestId', 'idempotencyKey'] as const;
+/** Rows an INSERT writes at once: SQLite binds at most 999 values in a statement (14 a row). */
+const ENTRIES_PER_INSERT = 64;
+
 /**
- * Appends entries, in their order, inside the caller's transaction: one statement takes the head
- * and advances it past them all, one writes them, one moves the head's hash, however many there
- * are. (Staff reads are recorded in batches this way: api/use-cases/audit.ts.)
+ * Appends entries, in their order, inside the caller's transaction (opened by inTransaction),
+ * leaving out those whose idempotency key is on the chain already (or earlier in `contents`). In
+ * plain SQL that SQLite and PostgreSQL share: every stage change and every staff read appends, and
+ * each Prisma model query costs several milliseconds of CPU (bench/README.md). One statement takes
+ * the head and advances it past them all, one writes them, one moves the head's hash, however many
+ * there are (staff reads are recorded in batches this way: api/use-cases/audit.ts).
  */
 export async function appendAudits(tx: Prisma.TransactionClient, contents: readonly AuditContent[]): Promise<void> {
-  if (contents.length === 0) return;
-  // Taking the head's row first makes concurrent appends wait for each other. One statement takes
-  // it, advances it and reads it back: every append runs this on a hot path (each staff read of a
-  // case, each stage change), and each Prisma model query costs several milliseconds of CPU to
-  // build (see bench/README.md), so the head is handled in plain SQL that SQLite and PostgreSQL share.
-  let [head] = await advanceHead(tx, contents.length);
+  const sql = statementsIn(tx);
+  const fresh = await leaveOutAppended(sql, contents);
+  if (fresh.length === 0) return;
+  // Taking the head's row first makes concurrent appends wait for each other; the same statement
+  // advances it and reads it back.
+  let [head] = await advanceHead(sql, fresh.length);
   if (!head) {
-    await tx.auditHead.upsert({ where: { id: 1 }, create: { id: 1, seq: 0, hash: GENESIS }, update: {} });
-    [head] = await advanceHead(tx, contents.length);
+    await sql.run('INSERT INTO "AuditHead" ("id", "seq", "hash") VALUES (1, 0, ?) ON CONFLICT ("id") DO NOTHING', [GENESIS]);
+    [head] = await advanceHead(sql, fresh.length);
   }
-  let seq = Number(head!.seq) - contents.length;
+  let seq = Number(head!.seq) - fresh.length;
   let prevHash = head!.hash;
-  const rows = contents.map((c) => {
+  const rows = fresh.map((c) => {
     seq++;
     const content = stored({ ...c, at: c.at ?? new Date() });
     const hash = entryHash(seq, prevHash, content);
-    const { before, after, ...rest } = content;
     // JSON null and a missing value read back alike (null), so the hash is the same either way.
-    const row = { ...rest, before: before ?? undefined, after: after ?? undefined, seq, prevHash, hash };
+    const row = { ...content, at: sql.date(content.at), before: sql.jsonText(content.before), after: sql.jsonText(content.after), seq, prevHash, hash };
     prevHash = hash;
-    return row;
+    return ENTRY_COLUMNS.map((column) => row[column]);
   });
-  await tx.auditEntry.createMany({ data: rows });
-  await tx.$executeRaw`UPDATE "AuditHead" SET "hash" = ${prevHash} WHERE "id" = 1`;
+  const marks = `(${ENTRY_COLUMNS.map((c) => (c === 'before' || c === 'after' ? sql.jsonParam : '?')).join(', ')})`;
+  for (let i = 0; i < rows.length; i += ENTRIES_PER_INSERT) {
+    const slice = rows.slice(i, i + ENTRIES_PER_INSERT);
+    await sql.run(`INSERT INTO "AuditEntry" (${ENTRY_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES ${slice.map(() => marks).join(', ')}`, slice.flat());
+  }
+  await sql.run('UPDATE "AuditHead" SET "hash" = ? WHERE "id" = 1', [prevHash]);
+}
+
+/** The entries not yet appended: without an idempotency key, or with one the chain does not hold. */
+async function leaveOutAppended(sql: SqlStatements, contents: readonly AuditContent[]): Promise<AuditContent[]> {
+  const keys = [...new Set(contents.flatMap((c) => (c.idempotencyKey ? [c.idempotencyKey] : [])))];
+  if (keys.length === 0) return [...contents];
+  const held = new Set<string>();
+  for (let i = 0; i < keys.length; i += 500) {
+    const slice = keys.slice(i, i + 500);
+    const rows = await sql.all<{ idempotencyKey: string }>(`SELECT "idempotencyKey" FROM "AuditEntry" WHERE "idempotencyKey" IN (${slice.map(() => '?').join(', ')})`, slice);
+    for (const r of rows) held.add(r.idempotencyKey);
+  }
+  return contents.filter((c) => {
+    if (!c.idempotencyKey) return true;
+    if (held.has(c.idempotencyKey)) return false;
+    held.add(c.idempotencyKey);
+    return true;
+  });
 }
 
 /** Advances the head's sequence number by `by` and returns it with the last entry's hash (none before the first append). */
-function advanceHead(tx: Prisma.TransactionClient, by: number) {
-  return tx.$queryRaw<Array<{ seq: number | bigint; hash: string }>>`UPDATE "AuditHead" SET "seq" = "seq" + ${by} WHERE "id" = 1 RETURNING "seq", "hash"`;
+function advanceHead(sql: SqlStatements, by: number) {
+  return sql.all<{ seq: number | bigint; hash: string }>('UPDATE "AuditHead" SET "seq" = "seq" + ? WHERE "id" = 1 RETURNING "seq", "hash"', [by]);
 }
 
 export interface ChainReport {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { type PrismaClient, isPostgres } from './db';
+import { placeholders, sqlDate } from './sql';
 
 /**
  * Plain SQL for the hottest reads (a case by id, its stage history), where a Prisma model query's
@@ -83,9 +84,8 @@ class SqliteReadStore implements ReadStore {
     return statement.all(...params) as T[];
   }
 
-  date(d: Date): string {
-    // As Prisma's SQLite adapter writes DateTime: ISO 8601 with an explicit offset, so text compares.
-    return d.toISOString().replace('Z', '+00:00');
+  date(d: Date): unknown {
+    return sqlDate(this.dialect, d);
   }
 
   close(): void {
@@ -103,14 +103,11 @@ export class PrismaReadStore implements ReadStore {
   }
 
   date(d: Date): unknown {
-    return this.dialect === 'sqlite' ? d.toISOString().replace('Z', '+00:00') : d;
+    return sqlDate(this.dialect, d);
   }
 
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    // PostgreSQL numbers its placeholders; SQLite takes `?` as written.
-    let n = 0;
-    const text = this.dialect === 'postgresql' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
-    return this.prisma.$queryRawUnsafe<T[]>(text, ...params);
+    return this.prisma.$queryRawUnsafe<T[]>(placeholders(this.dialect, sql), ...params);
   }
 
   close(): void {}

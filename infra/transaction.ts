@@ -1,5 +1,6 @@
 import { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from './db';
+import { dialectOf, noteTransaction } from './sql';
 
 /**
  * Whether a failed transaction lost a race and may simply be run again: SQLite's "database is
@@ -26,9 +27,16 @@ export async function inTransaction<T>(
   fn: (tx: Prisma.TransactionClient) => Promise<T>,
   attempts = 10,
 ): Promise<T> {
+  const dialect = dialectOf(prisma);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(fn, { isolationLevel: Prisma.TransactionIsolationLevel.Serializable });
+      return await prisma.$transaction(
+        (tx) => {
+          noteTransaction(tx, dialect);
+          return fn(tx);
+        },
+        { isolationLevel: Prisma.TransactionIsolationLevel.Serializable },
+      );
     } catch (err) {
       if (attempt >= attempts || !isRetryableConflict(err)) throw err;
       const pause = Math.min(1_000, 10 * 2 ** attempt) * (0.5 + Math.random());

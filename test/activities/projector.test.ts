@@ -1,5 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
+import { verifyAuditChain } from '../../audit/chain';
 import type { CaseEvent, StageChange } from '../../shared';
 import { type TestDatabase, freshDatabase } from '../helpers/db';
 import { DAY } from '../helpers/fixtures';
@@ -129,4 +130,79 @@ describe('projectEvents', () => {
     await expect(env().run(projectEvents, [milestone(applicationId), milestone(unknown)])).rejects.toThrow(/neither an application nor a station/);
     expect(await db.prisma.milestone.count({ where: { caseId: { in: [applicationId, unknown] } } })).toBe(0);
   });
+
+  it('writes every kind of event as the read model reads it back: dates, JSON, money, and the audit chain intact', async () => {
+    const { applicationId } = await newCase();
+    const { projectEvents } = createActivities({ prisma: db.prisma });
+    const at = '2026-11-03T04:05:06.789Z';
+    const due = '2027-01-02T03:04:05.006Z';
+    const officer = { id: 'officer-1', role: 'officer' as const };
+    const before = await db.prisma.application.findUniqueOrThrow({ where: { id: applicationId } });
+    const seat = (rev: number, status: 'assigned' | 'submitted'): CaseEvent => ({
+      type: 'assignment',
+      caseId: applicationId,
+      id: `${applicationId}:round:1:r1`,
+      round: 1,
+      rev,
+      assignment:
+        status === 'submitted'
+          ? { reviewerId: 'r1', status, dueAt: due, scores: { innovation: 8, team: 7 }, total: 75.5, recommendation: 'fund', comment: '可行', submittedAt: at }
+          : { reviewerId: 'r1', status, dueAt: due, scores: null, total: null, recommendation: null, comment: null, submittedAt: null },
+    });
+    await env().run(projectEvents, [
+      {
+        type: 'stage',
+        caseKind: 'application',
+        caseId: applicationId,
+        change: { seq: 1, from: 'draft', to: 'submitted', at, actor: officer, reason: 'on time', requestId: 'req-1', detail: { note: '氢能' }, next: { waitingOn: 'officer', what: 'formal review', dueAt: due } },
+      },
+      { type: 'facts', caseId: applicationId, configVersion: 3, award: { tier: 'A', amountFen: 800_000_000 } },
+      seat(2, 'submitted'),
+      { type: 'tranche', caseId: applicationId, rev: 1, tranche: { code: 'T1', amountFen: 480_000_000, after: 'signing', status: 'released', approvals: [{ by: 'f1', at }], paidAt: null } },
+      { type: 'milestone', caseId: applicationId, id: `${applicationId}:midterm:1`, rev: 1, milestone: { code: 'midterm', attempt: 1, dueAt: due, status: 'awaiting_score', reportedAt: at, score: 61.5 }, reportSummary: '按计划' },
+      { type: 'notify', key: `${applicationId}:n1`, caseId: applicationId, to: { userId: 'u-1' }, kind: 'stage', message: '已受理', dueAt: due },
+      { type: 'audit', key: `${applicationId}:a1`, caseKind: 'application', caseId: applicationId, actor: officer, action: 'application.noted', detail: { fen: 5 }, reason: 'why' },
+      { type: 'credit', caseId: applicationId, subjects: [{ kind: 'unit', name: 'Unit Co.' }, { kind: 'lead', name: 'Li Na', userId: 'u-1' }], consequence: 'barred_3y', reason: 'fraud', at },
+    ]);
+    // An older revision arriving late changes nothing.
+    await env().run(projectEvents, [seat(1, 'assigned')]);
+
+    const app = await db.prisma.application.findUniqueOrThrow({ where: { id: applicationId } });
+    expect(app).toMatchObject({ stage: 'submitted', stageSeq: 1, waitingOn: 'officer', nextAction: 'formal review', dueAt: new Date(due), submittedAt: new Date(at), workflowId: applicationId });
+    expect(app).toMatchObject({ configVersion: 3, tier: 'A', awardFen: 800_000_000n });
+    expect(app.updatedAt.getTime()).toBeGreaterThanOrEqual(before.updatedAt.getTime());
+    expect(await db.prisma.stageHistory.findMany({ where: { caseId: applicationId }, omit: { id: true } })).toEqual([
+      { caseId: applicationId, seq: 1, stage: 'submitted', enteredAt: new Date(at), actorId: 'officer-1', reason: 'on time', detail: { note: '氢能' } },
+    ]);
+    expect(await db.prisma.reviewAssignment.findUniqueOrThrow({ where: { id: `${applicationId}:round:1:r1` } })).toMatchObject({
+      status: 'submitted',
+      rev: 2,
+      dueAt: new Date(due),
+      scores: { innovation: 8, team: 7 },
+      total: 75.5,
+      recommendation: 'fund',
+      comment: '可行',
+      submittedAt: new Date(at),
+    });
+    expect(await db.prisma.tranche.findUniqueOrThrow({ where: { id: `${applicationId}:T1` } })).toMatchObject({ amountFen: 480_000_000n, status: 'released', approvals: [{ by: 'f1', at }], paidAt: null });
+    expect(await db.prisma.milestone.findUniqueOrThrow({ where: { id: `${applicationId}:midterm:1` } })).toMatchObject({ status: 'awaiting_score', score: 61.5, reportSummary: '按计划', reportedAt: new Date(at), dueAt: new Date(due) });
+    const note = await db.prisma.notification.findUniqueOrThrow({ where: { id: `${applicationId}:n1` } });
+    expect(note).toMatchObject({ userId: 'u-1', role: null, kind: 'stage', message: '已受理', dueAt: new Date(due), dispatchedAt: null });
+    expect(Math.abs(note.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(await db.prisma.creditRecord.findMany({ where: { caseId: applicationId }, orderBy: { id: 'asc' }, select: { id: true, subjectUserId: true, at: true } })).toEqual([
+      { id: `${applicationId}:lead:Li Na`, subjectUserId: 'u-1', at: new Date(at) },
+      { id: `${applicationId}:unit:Unit Co.`, subjectUserId: null, at: new Date(at) },
+    ]);
+    const audits = await db.prisma.auditEntry.findMany({ where: { targetId: applicationId }, orderBy: { seq: 'asc' } });
+    expect(audits.map((a) => [a.action, a.at.toISOString() === at, a.before, a.after])).toEqual([
+      ['application.submitted', true, { stage: 'draft' }, { stage: 'submitted', note: '氢能' }],
+      ['application.noted', false, null, { fen: 5 }],
+    ]);
+    expect(await verifyAuditChain(db.prisma)).toMatchObject({ intact: true });
+
+    // A view token is not a change of the case's data: its updatedAt stays.
+    await env().run(projectEvents, [{ type: 'view', caseKind: 'application', caseId: applicationId, token: 'run-1:7' }]);
+    expect(await db.prisma.application.findUniqueOrThrow({ where: { id: applicationId } })).toMatchObject({ viewToken: 'run-1:7', updatedAt: app.updatedAt });
+  });
 });
+
