@@ -149,7 +149,7 @@ describe('projectEvents', () => {
           ? { reviewerId: 'r1', status, dueAt: due, scores: { innovation: 8, team: 7 }, total: 75.5, recommendation: 'fund', comment: '可行', submittedAt: at }
           : { reviewerId: 'r1', status, dueAt: due, scores: null, total: null, recommendation: null, comment: null, submittedAt: null },
     });
-    await env().run(projectEvents, [
+    const batch: CaseEvent[] = [
       {
         type: 'stage',
         caseKind: 'application',
@@ -163,7 +163,8 @@ describe('projectEvents', () => {
       { type: 'notify', key: `${applicationId}:n1`, caseId: applicationId, to: { userId: 'u-1' }, kind: 'stage', message: '已受理', dueAt: due },
       { type: 'audit', key: `${applicationId}:a1`, caseKind: 'application', caseId: applicationId, actor: officer, action: 'application.noted', detail: { fen: 5 }, reason: 'why' },
       { type: 'credit', caseId: applicationId, subjects: [{ kind: 'unit', name: 'Unit Co.' }, { kind: 'lead', name: 'Li Na', userId: 'u-1' }], consequence: 'barred_3y', reason: 'fraud', at },
-    ]);
+    ];
+    await env().run(projectEvents, batch);
     // An older revision arriving late changes nothing.
     await env().run(projectEvents, [seat(1, 'assigned')]);
 
@@ -201,7 +202,8 @@ describe('projectEvents', () => {
     expect(await verifyAuditChain(db.prisma)).toMatchObject({ intact: true });
 
     // A view token is not a change of the case's data: its updatedAt stays.
-    await env().run(projectEvents, [{ type: 'view', caseKind: 'application', caseId: applicationId, token: 'run-1:7' }]);
+    const view: CaseEvent = { type: 'view', caseKind: 'application', caseId: applicationId, token: 'run-1:7' };
+    await env().run(projectEvents, [view]);
     expect(await db.prisma.application.findUniqueOrThrow({ where: { id: applicationId } })).toMatchObject({ viewToken: 'run-1:7', updatedAt: app.updatedAt });
   });
 });
