@@ -101,12 +101,22 @@ async function visible(deps: AppDeps, actor: Actor, app: ApplicationRow | null):
   if (!app) throw hidden();
   if (actor.role === 'applicant' && app.applicantId !== actor.id) throw hidden();
   if (actor.role === 'reviewer') {
-    const seat = await deps.prisma.reviewAssignment.findFirst({
-      where: { caseId: app.id, reviewerId: actor.id, status: { in: ['assigned', 'accepted', 'submitted'] } },
-    });
+    const [seat] = await deps.reads.all(
+      `SELECT 1 AS "seated" FROM "ReviewAssignment" WHERE "caseId" = ? AND "reviewerId" = ? AND "status" IN ('assigned', 'accepted', 'submitted') LIMIT 1`,
+      [app.id, actor.id],
+    );
     if (!seat) throw hidden();
   }
   return app;
+}
+
+/**
+ * The row of an application its caller may see, read with plain SQL (infra/read-store.ts): times,
+ * money and JSON as the database gives them. For reads and actions that need the row's ids and
+ * stage, not its typed values.
+ */
+export async function readVisible(deps: AppDeps, actor: Actor, id: string): Promise<StoredApplication> {
+  return (await visible(deps, actor, (await readApplication(deps, id)) as unknown as ApplicationRow | null)) as unknown as StoredApplication;
 }
 
 async function loadOwn(deps: AppDeps, actor: Actor, id: string): Promise<ApplicationRow> {
@@ -206,7 +216,7 @@ async function readApplication(deps: AppDeps, id: string): Promise<StoredApplica
 }
 
 /** A row of "Application" from the read store: times and JSON as the database gives them. */
-type StoredApplication = Record<string, unknown> & Pick<ApplicationRow, 'id' | 'applicantId' | 'workflowId' | 'viewToken'>;
+export type StoredApplication = Record<string, unknown> & Pick<ApplicationRow, 'id' | 'programmeId' | 'applicantId' | 'workflowId' | 'viewToken'>;
 
 /**
  * present() for a read-store row, as its JSON will be: money as numbers, times as ISO strings (no
@@ -232,7 +242,7 @@ function presentStored(r: StoredApplication) {
  * case that has not moved asks neither Prisma nor Temporal (bench/README.md, "one case").
  */
 export async function getApplication(deps: AppDeps, actor: Actor, id: string, requestId: string) {
-  const app = await visible(deps, actor, (await readApplication(deps, id)) as unknown as ApplicationRow | null);
+  const app = await readVisible(deps, actor, id);
   // The record of a staff read is written while the case is read, not before: the answer waits
   // for both, so nothing is shown unless the read was recorded, but the latencies overlap.
   const [, history, workflow] = await Promise.all([

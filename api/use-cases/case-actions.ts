@@ -32,7 +32,7 @@ import { keyedHash } from '../../infra/pii';
 import type { AppDeps, RequestIds } from '../deps';
 import { problems } from '../http/problem';
 import { fen, isoDateTime } from '../http/schemas';
-import { loadVisible } from './applications';
+import { readVisible } from './applications';
 import { getConfigVersion } from './programmes';
 
 // Every human action on a running case, as data: who may take it, what it takes, and which
@@ -271,8 +271,9 @@ async function targetWorkflow(
   return child;
 }
 
-const OPEN_SEAT = ['assigned', 'accepted'];
-const OPEN_CHECK = ['awaiting_report', 'overdue', 'awaiting_score'];
+// SQL lists of the statuses in which a seat, a milestone check takes actions.
+const OPEN_SEAT = `'assigned', 'accepted'`;
+const OPEN_CHECK = `'awaiting_report', 'overdue', 'awaiting_score'`;
 
 /** The child workflow the read model says takes this caller's action on the case, if it says. */
 async function childOnRecord(deps: AppDeps, target: Exclude<Target, 'case'>, actor: Actor, params: Record<string, string> & { id: string }): Promise<string | null> {
@@ -280,19 +281,18 @@ async function childOnRecord(deps: AppDeps, target: Exclude<Target, 'case'>, act
   if (target === 'reviewRound') {
     if (actor.role !== 'reviewer') return null;
     // A seat's id is "<round workflow id>:<reviewer id>"; after a restarted review, the newest round.
-    const seat = await deps.prisma.reviewAssignment.findFirst({
-      where: { caseId, reviewerId: actor.id, status: { in: OPEN_SEAT } },
-      orderBy: { round: 'desc' },
-      select: { id: true },
-    });
+    const [seat] = await deps.reads.all<{ id: string }>(
+      `SELECT "id" FROM "ReviewAssignment" WHERE "caseId" = ? AND "reviewerId" = ? AND "status" IN (${OPEN_SEAT}) ORDER BY "round" DESC LIMIT 1`,
+      [caseId, actor.id],
+    );
     return seat ? seat.id.slice(0, -(actor.id.length + 1)) : null;
   }
   if (target === 'milestoneCheck') {
-    const check = await deps.prisma.milestone.findFirst({ where: { caseId, status: { in: OPEN_CHECK } }, orderBy: { attempt: 'desc' }, select: { id: true } });
+    const [check] = await deps.reads.all<{ id: string }>(`SELECT "id" FROM "Milestone" WHERE "caseId" = ? AND "status" IN (${OPEN_CHECK}) ORDER BY "attempt" DESC LIMIT 1`, [caseId]);
     return check?.id ?? null;
   }
   if (!params.objectionId) return null;
-  const objection = await deps.prisma.objection.findUnique({ where: { id: params.objectionId }, select: { caseId: true, noticeId: true } });
+  const [objection] = await deps.reads.all<{ caseId: string; noticeId: string }>('SELECT "caseId", "noticeId" FROM "Objection" WHERE "id" = ?', [params.objectionId]);
   return objection?.caseId === caseId ? objection.noticeId : null;
 }
 
@@ -343,7 +343,7 @@ export const objectionSchema = z.strictObject({
 
 /** An application's case for the actions table. */
 export async function loadApplicationCase(deps: AppDeps, actor: Actor, id: string): Promise<LoadedCase> {
-  const app = await loadVisible(deps, actor, id);
+  const app = await readVisible(deps, actor, id);
   return { workflowId: app.workflowId, programmeId: app.programmeId, viewQuery: applicationViewQuery };
 }
 

@@ -85,6 +85,8 @@ export interface FundRunOptions {
   until?: 'agreement' | 'expert_review';
   budgetFen?: number;
   reviewers?: number;
+  /** The programme's time compression (BENCH_TIME_SCALE by default); 1 for cases left parked after the run. */
+  timeScale?: number;
   timeoutMs?: number;
   label: string;
 }
@@ -115,7 +117,7 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
     budgetFen: o.budgetFen ?? o.cases * 800_000_000,
     opensAt: new Date(Date.now() - 60_000).toISOString(),
     closesAt: new Date(Date.now() + closesIn).toISOString(),
-    config: benchFundConfig(BENCH_TIME_SCALE, field),
+    config: benchFundConfig(o.timeScale ?? BENCH_TIME_SCALE, field),
   });
 
   const t0 = Date.now();

@@ -13,7 +13,9 @@ const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 export async function burst(ctx: BenchContext): Promise<ModuleResult> {
   const k = ctx.quick ? 4 : 32;
   log(`burst: ${k} cases to expert review, panels of five seated`);
-  const run = await runFundCases(ctx.api, ctx.info.adminKey, { cases: k, label: 'burst', until: 'expert_review', reviewers: 10 });
+  // Time is not compressed: the cases stay parked after this module, and their deadlines would
+  // otherwise fall due (158 s on) while later modules measure.
+  const run = await runFundCases(ctx.api, ctx.info.adminKey, { cases: k, label: 'burst', until: 'expert_review', reviewers: 10, timeScale: 1 });
   let seated: Array<{ caseId: string; reviewerId: string }> = [];
   for (let i = 0; i < 120; i++) {
     seated = await ctx.prisma.reviewAssignment.findMany({ where: { caseId: { in: run.caseIds }, status: 'assigned' }, select: { caseId: true, reviewerId: true } });

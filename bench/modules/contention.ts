@@ -12,7 +12,16 @@ export async function contention(ctx: BenchContext): Promise<ModuleResult> {
   const n = ctx.quick ? 4 : 24;
   const fits = Math.floor(n * 0.75);
   log(`contention: ${n} cases to the agreement, a budget for ${fits}`);
-  const run = await runFundCases(ctx.api, ctx.info.adminKey, { cases: n, label: 'contention', until: 'agreement', budgetFen: fits * AWARD, reviewers: Math.max(8, Math.ceil(n / 2)) });
+  // Time is not compressed: the cases stay open after this module (signed cases with milestone
+  // checks, unsigned ones with a deadline), and would otherwise wake while later modules measure.
+  const run = await runFundCases(ctx.api, ctx.info.adminKey, {
+    cases: n,
+    label: 'contention',
+    until: 'agreement',
+    budgetFen: fits * AWARD,
+    reviewers: Math.max(8, Math.ceil(n / 2)),
+    timeScale: 1,
+  });
   const keys = new Map(run.cases.map((c) => [c.id, c.key]));
   const sign: number[] = [];
   const countersign: number[] = [];
