@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type AuditContent, appendAudits } from '../audit/chain';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../infra/db';
-import { type SqlStatements, statementsIn } from '../infra/sql';
+import { SqlJson, type SqlStatements, statementsIn } from '../infra/sql';
 import { inTransaction } from '../infra/transaction';
 import type { CaseEvent } from '../shared';
 
@@ -40,7 +40,7 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
       const { change } = e;
       const moved = change.from !== change.to;
       if (moved) {
-        await insert(sql, 'StageHistory', {
+        await sql.insert('StageHistory', {
           id: randomUUID(),
           caseId: e.caseId,
           seq: change.seq,
@@ -48,7 +48,7 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
           enteredAt: new Date(change.at),
           actorId: change.actor?.id,
           reason: change.reason,
-          detail: change.detail ? new Json(change.detail) : undefined,
+          detail: change.detail ? new SqlJson(change.detail) : undefined,
         }, { conflict: ['caseId', 'seq'] });
         audits.push(auditOf(`${e.caseId}:stage:${change.seq}`, {
           at: new Date(change.at),
@@ -74,15 +74,15 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
       const newer = ['"id" = ? AND "stageSeq" < ?', [e.caseId, change.seq]] as const;
       if (e.caseKind === 'application') {
         const submitted = moved && change.to === 'submitted' ? { submittedAt: new Date(change.at), workflowId: e.caseId } : {};
-        await update(sql, 'Application', { ...current, ...submitted }, ...newer);
+        await sql.update('Application', { ...current, ...submitted }, ...newer);
       } else {
-        await update(sql, 'Station', { ...current, ...stationFacts(change.detail) }, ...newer);
+        await sql.update('Station', { ...current, ...stationFacts(change.detail) }, ...newer);
       }
       return;
     }
     case 'facts': {
       const award = e.award ? { tier: e.award.tier, awardFen: BigInt(e.award.amountFen) } : { tier: null, awardFen: null };
-      const changed = await update(sql, 'Application', { configVersion: e.configVersion, ...award, updatedAt: new Date() }, '"id" = ?', [e.caseId]);
+      const changed = await sql.update('Application', { configVersion: e.configVersion, ...award, updatedAt: new Date() }, '"id" = ?', [e.caseId]);
       if (changed !== 1) throw new Error(`application ${e.caseId} is not in the read model`);
       return;
     }
@@ -91,7 +91,7 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
       const data = {
         status: a.status,
         dueAt: new Date(a.dueAt),
-        scores: a.scores ? new Json(a.scores) : undefined,
+        scores: a.scores ? new SqlJson(a.scores) : undefined,
         total: a.total,
         comment: a.comment,
         recommendation: a.recommendation,
@@ -99,7 +99,7 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
         rev: e.rev,
       };
       const create = { id: e.id, caseId: e.caseId, programmeId: programmes.get(e.caseId), round: e.round, reviewerId: a.reviewerId, ...data };
-      await insert(sql, 'ReviewAssignment', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
+      await sql.insert('ReviewAssignment', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }
     case 'objection': {
@@ -124,15 +124,15 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
         filedAt: new Date(o.filedAt),
         ...data,
       };
-      await insert(sql, 'Objection', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
+      await sql.insert('Objection', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }
     case 'tranche': {
       const t = e.tranche;
       const id = `${e.caseId}:${t.code}`;
-      const data = { status: t.status, approvals: new Json(t.approvals), paidAt: date(t.paidAt), rev: e.rev };
+      const data = { status: t.status, approvals: new SqlJson(t.approvals), paidAt: date(t.paidAt), rev: e.rev };
       const create = { id, applicationId: e.caseId, code: t.code, amountFen: BigInt(t.amountFen), ...data };
-      await insert(sql, 'Tranche', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
+      await sql.insert('Tranche', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }
     case 'milestone': {
@@ -146,11 +146,11 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
         rev: e.rev,
       };
       const create = { id: e.id, caseId: e.caseId, programmeId: programmes.get(e.caseId), code: m.code, attempt: m.attempt, ...data };
-      await insert(sql, 'Milestone', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
+      await sql.insert('Milestone', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }
     case 'notify':
-      await insert(sql, 'Notification', {
+      await sql.insert('Notification', {
         id: e.key,
         userId: 'userId' in e.to ? e.to.userId : null,
         role: 'role' in e.to ? e.to.role : null,
@@ -177,11 +177,11 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
       // Flushes reach the projector in order, one after another, so the last token written is the
       // current one; a retried batch writes the same token again. Not a change of the case's data:
       // its updatedAt (which the programme report watches) stays.
-      await update(sql, e.caseKind === 'application' ? 'Application' : 'Station', { viewToken: e.token }, '"id" = ?', [e.caseId]);
+      await sql.update(e.caseKind === 'application' ? 'Application' : 'Station', { viewToken: e.token }, '"id" = ?', [e.caseId]);
       return;
     case 'credit':
       for (const s of e.subjects) {
-        await insert(sql, 'CreditRecord', {
+        await sql.insert('CreditRecord', {
           id: `${e.caseId}:${s.kind}:${s.name}`,
           caseId: e.caseId,
           subjectKind: s.kind,
@@ -234,57 +234,4 @@ function auditOf(key: string, entry: Omit<AuditContent, 'idempotencyKey' | 'befo
     before: entry.before === undefined ? undefined : json(entry.before),
     after: entry.after === undefined ? undefined : json(entry.after),
   };
-}
-
-/** A Json column's value. */
-class Json {
-  constructor(readonly value: unknown) {}
-}
-
-type Fields = Record<string, unknown>;
-
-/** Columns, their placeholders and parameters; undefined leaves a column out (as Prisma does). */
-function bind(sql: SqlStatements, fields: Fields) {
-  const columns: string[] = [];
-  const marks: string[] = [];
-  const params: unknown[] = [];
-  for (const [column, v] of Object.entries(fields)) {
-    if (v === undefined) continue;
-    columns.push(`"${column}"`);
-    if (v instanceof Json) {
-      marks.push(sql.jsonParam);
-      params.push(sql.jsonText(v.value));
-    } else {
-      marks.push('?');
-      params.push(v instanceof Date ? sql.date(v) : v);
-    }
-  }
-  return { columns, marks, params };
-}
-
-/**
- * Inserts a row; on a conflict with `conflict`'s key, leaves it (no `update`) or sets `update`'s
- * columns, only where the row's revision is older than `ifOlderThan` when given.
- */
-function insert(sql: SqlStatements, table: string, fields: Fields, on: { conflict: string[]; update?: Fields; ifOlderThan?: number }): Promise<number> {
-  const row = bind(sql, fields);
-  let text = `INSERT INTO "${table}" (${row.columns.join(', ')}) VALUES (${row.marks.join(', ')}) ON CONFLICT (${on.conflict.map((c) => `"${c}"`).join(', ')}) `;
-  const params = [...row.params];
-  if (!on.update) {
-    text += 'DO NOTHING';
-  } else {
-    const set = bind(sql, on.update);
-    text += `DO UPDATE SET ${set.columns.map((c, i) => `${c} = ${set.marks[i]}`).join(', ')}`;
-    params.push(...set.params);
-    if (on.ifOlderThan !== undefined) {
-      text += ` WHERE "${table}"."rev" < ?`;
-      params.push(on.ifOlderThan);
-    }
-  }
-  return sql.run(text, params);
-}
-
-function update(sql: SqlStatements, table: string, fields: Fields, where: string, whereParams: readonly unknown[]): Promise<number> {
-  const set = bind(sql, fields);
-  return sql.run(`UPDATE "${table}" SET ${set.columns.map((c, i) => `${c} = ${set.marks[i]}`).join(', ')} WHERE ${where}`, [...set.params, ...whereParams]);
 }

@@ -24,7 +24,8 @@ export function sqlDate(dialect: Dialect, d: Date): unknown {
  * every append), where a Prisma model query cost several milliseconds of CPU on the process's one
  * thread, a raw statement a fraction of one (bench/README.md). SQL is written once, with `?`
  * placeholders, in the subset both databases share; the few values each stores its own way
- * (DateTime, Json) go through `date` and `json`.
+ * (DateTime, Json) go through `date`, `jsonParam` and `jsonText`, or `insert` and `update` (a Date,
+ * an SqlJson).
  */
 export class SqlStatements {
   constructor(
@@ -55,7 +56,63 @@ export class SqlStatements {
   jsonText(v: unknown): string | null {
     return v === undefined || v === null ? null : JSON.stringify(v);
   }
+
+  /**
+   * Inserts a row; on a conflict with `on.conflict`'s key, leaves the row there (no `update`) or
+   * sets `update`'s columns, only where its revision ("rev") is older than `ifOlderThan` when given.
+   * The number of rows written.
+   */
+  insert(table: string, fields: SqlFields, on: { conflict: string[]; update?: SqlFields; ifOlderThan?: number }): Promise<number> {
+    const row = this.bind(fields);
+    let text = `INSERT INTO "${table}" (${row.columns.join(', ')}) VALUES (${row.marks.join(', ')}) ON CONFLICT (${on.conflict.map((c) => `"${c}"`).join(', ')}) `;
+    const params = [...row.params];
+    if (!on.update) {
+      text += 'DO NOTHING';
+    } else {
+      const set = this.bind(on.update);
+      text += `DO UPDATE SET ${set.columns.map((c, i) => `${c} = ${set.marks[i]}`).join(', ')}`;
+      params.push(...set.params);
+      if (on.ifOlderThan !== undefined) {
+        text += ` WHERE "${table}"."rev" < ?`;
+        params.push(on.ifOlderThan);
+      }
+    }
+    return this.run(text, params);
+  }
+
+  /** Sets `fields` on the rows `where` (SQL, with `?` for `whereParams`) finds; the number changed. */
+  update(table: string, fields: SqlFields, where: string, whereParams: readonly unknown[]): Promise<number> {
+    const set = this.bind(fields);
+    return this.run(`UPDATE "${table}" SET ${set.columns.map((c, i) => `${c} = ${set.marks[i]}`).join(', ')} WHERE ${where}`, [...set.params, ...whereParams]);
+  }
+
+  /** Columns, their placeholders and parameters; an undefined value leaves its column out (as Prisma does). */
+  private bind(fields: SqlFields) {
+    const columns: string[] = [];
+    const marks: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, v] of Object.entries(fields)) {
+      if (v === undefined) continue;
+      columns.push(`"${column}"`);
+      if (v instanceof SqlJson) {
+        marks.push(this.jsonParam);
+        params.push(this.jsonText(v.value));
+      } else {
+        marks.push('?');
+        params.push(v instanceof Date ? this.date(v) : v);
+      }
+    }
+    return { columns, marks, params };
+  }
 }
+
+/** A Json column's value, for `insert` and `update`. */
+export class SqlJson {
+  constructor(readonly value: unknown) {}
+}
+
+/** Column values by column name: a Date for DateTime, an SqlJson for Json, undefined for "leave it". */
+export type SqlFields = Record<string, unknown>;
 
 const transactionDialects = new WeakMap<object, Dialect>();
 
