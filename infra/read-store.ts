@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { type PrismaClient, isPostgres } from './db';
-import { placeholders, sqlDate } from './sql';
+import type { PrismaClient } from './db';
+import { SqlStatements, dialectOf, sqlDate } from './sql';
 
 /**
  * Plain SQL for the hottest reads (a case by id, its stage history), where a Prisma model query's
@@ -97,9 +97,12 @@ export class PrismaReadStore implements ReadStore {
   readonly dialect: 'sqlite' | 'postgresql';
   readonly json: JsonSql;
 
-  constructor(private readonly prisma: PrismaClient) {
-    this.dialect = isPostgres(prisma) ? 'postgresql' : 'sqlite';
+  private readonly sql: SqlStatements;
+
+  constructor(prisma: PrismaClient) {
+    this.dialect = dialectOf(prisma);
     this.json = this.dialect === 'sqlite' ? SQLITE_JSON : POSTGRES_JSON;
+    this.sql = new SqlStatements(prisma, this.dialect);
   }
 
   date(d: Date): unknown {
@@ -107,7 +110,7 @@ export class PrismaReadStore implements ReadStore {
   }
 
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return this.prisma.$queryRawUnsafe<T[]>(placeholders(this.dialect, sql), ...params);
+    return this.sql.all<T>(sql, params);
   }
 
   close(): void {}

@@ -120,7 +120,7 @@ async function gatherReport(prisma: PrismaClient, id: string) {
 
 /** The report as of `now`: what is overdue then, and the days in each stage counted to it. */
 function reportAt(base: ReportBase, now: Date) {
-  const { waiting, closedDays, openSince, ...rest } = base;
+  const { programme, waiting, closedDays, openSince, ...figures } = base;
   const overdue: typeof waiting = [];
   for (const c of waiting) {
     if (c.dueAt >= now) break; // soonest due first
@@ -132,7 +132,6 @@ function reportAt(base: ReportBase, now: Date) {
     const sorted = [...days].sort((a, b) => a - b);
     return { stage, cases: days.length, meanDays: round2(days.reduce((s, d) => s + d, 0) / days.length), p90Days: round2(quantile(sorted, 0.9)) };
   });
-  const { programme, ...figures } = rest;
   return {
     programme,
     /** The moment the report describes: overdue items and days in stage are counted to it. */

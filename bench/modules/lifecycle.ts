@@ -41,8 +41,9 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
 
   // A second baseline: the same calls at the same moments. The bots act in waves (150 reviewers'
   // declarations leave together), where the closed-loop baseline above keeps one call per case in
-  // flight. Not the target's: ours against it moved between 0.83x and 2.23x over four runs of the
-  // same code (bench/README.md), where against the closed loop it stayed within 1.47-1.65x.
+  // flight. Not the target's: ours against it moved between 1.05x and 1.42x over three runs of the
+  // same system code (2.23x and 0.83x with an earlier replay that sent all of a case's calls to one
+  // bare workflow; bench/README.md), where against the closed loop it stayed within 1.47-1.65x.
   const replay = await replayOnBare(ctx, run.trace, cost.activities / Math.max(1, cost.updates));
   const replayed = summarise(replay.steps);
   const replayRatio = ratio(ours.meanMs, replayed.meanMs);
