@@ -3,6 +3,7 @@
 // Idempotency-Key succeed, each with exactly one effect.
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { startDevServer } from '../../infra/temporal-dev-server';
 import { temporalCliPath } from '../../infra/tools';
 import { freePort } from '../../infra/net';
@@ -69,6 +70,10 @@ it('survives the Temporal server stopping and starting again with its state: in-
   let server = await startDevServer(serverOptions);
   const sys = await startSystem({ temporalAddress: server.address });
   try {
+    // The server's file keeps a write-ahead log (SQLITE_PRAGMAS), which the restart below reads back.
+    const file = new Database(serverOptions.dbFile, { readonly: true });
+    expect(file.pragma('journal_mode', { simple: true })).toBe('wal');
+    file.close();
     const cases = await drafts(sys, 6);
     const [before, inFlight, whileDown] = [cases.slice(0, 2), cases.slice(2, 4), cases.slice(4)];
     for (const d of before) expect((await submit(sys.baseUrl, d)).status).toBe(200);
