@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type AuditContent, appendAudits } from '../audit/chain';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../infra/db';
-import { SqlJson, type SqlStatements, statementsIn } from '../infra/sql';
-import { inTransaction } from '../infra/transaction';
+import { SqlJson, type SqlStatements } from '../infra/sql';
+import { sqlTransaction } from '../infra/transaction';
 import type { CaseEvent } from '../shared';
 
 const json = (v: unknown): Prisma.InputJsonValue => JSON.parse(JSON.stringify(v ?? null)) as Prisma.InputJsonValue;
@@ -22,13 +22,12 @@ const date = (s: string | null | undefined) => (s ? new Date(s) : null);
 export function projectorActivities(prisma: PrismaClient) {
   return {
     async projectEvents(events: CaseEvent[]): Promise<void> {
-      await inTransaction(prisma, async (tx) => {
-        const sql = statementsIn(tx);
+      await sqlTransaction(prisma, async (sql) => {
         // The batch's audit entries are appended together, in order, after its other writes.
         const audits: AuditContent[] = [];
         const programmes = await programmesOf(sql, events);
         for (const event of events) await apply(sql, event, audits, programmes);
-        await appendAudits(tx, audits);
+        await appendAudits(sql, audits);
       });
     },
   };

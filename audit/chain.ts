@@ -61,7 +61,7 @@ export function entryHash(seq: number, prevHash: string, c: AuditContent & { at:
 
 /** Appends an entry inside the caller's transaction (opened by inTransaction). With an idempotency key, appends it once. */
 export async function appendAudit(tx: Prisma.TransactionClient, c: AuditContent): Promise<void> {
-  await appendAudits(tx, [c]);
+  await appendAudits(statementsIn(tx), [c]);
 }
 
 const ENTRY_COLUMNS = ['seq', 'prevHash', 'hash', 'at', 'actorId', 'actorRole', 'action', 'targetType', 'targetId', 'before', 'after', 'reason', 'requestId', 'idempotencyKey'] as const;
@@ -69,15 +69,15 @@ const ENTRY_COLUMNS = ['seq', 'prevHash', 'hash', 'at', 'actorId', 'actorRole', 
 const ENTRIES_PER_INSERT = 64;
 
 /**
- * Appends entries, in their order, inside the caller's transaction (opened by inTransaction),
+ * Appends entries, in their order, inside the caller's transaction (sqlTransaction's, or
+ * statementsIn of inTransaction's),
  * leaving out those whose idempotency key is on the chain already (or earlier in `contents`). In
  * plain SQL that SQLite and PostgreSQL share: every stage change and every staff read appends, and
  * each Prisma model query costs several milliseconds of CPU (bench/README.md). One statement takes
  * the head and advances it past them all, one writes them, one moves the head's hash, however many
  * there are (staff reads are recorded in batches this way: api/use-cases/audit.ts).
  */
-export async function appendAudits(tx: Prisma.TransactionClient, contents: readonly AuditContent[]): Promise<void> {
-  const sql = statementsIn(tx);
+export async function appendAudits(sql: SqlStatements, contents: readonly AuditContent[]): Promise<void> {
   const fresh = await leaveOutAppended(sql, contents);
   if (fresh.length === 0) return;
   // Taking the head's row first makes concurrent appends wait for each other; the same statement

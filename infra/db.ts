@@ -1,15 +1,15 @@
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { type Prisma as SqliteTypes, PrismaClient } from '../generated/prisma/client';
 import { type Prisma as PostgresTypes, PrismaClient as PostgresPrismaClient } from '../generated/prisma-pg/client';
 import { databaseProvider } from './database-url';
+import { type SqliteWriter, sqliteAccess } from './sqlite-adapter';
 
 /**
  * Creates the process's Prisma client for DATABASE_URL's database. Call once per process (entry
  * points) and pass it down.
- * - SQLite (file:): better-sqlite3; waits up to `timeoutMs` for a lock instead of failing at once
- *   when another writer holds it.
+ * - SQLite (file:): better-sqlite3, one query or transaction at a time (infra/sqlite-adapter.ts);
+ *   waits up to `timeoutMs` for a lock instead of failing at once when another process writes.
  * - PostgreSQL (postgresql://): node-postgres, a pool of `poolSize` connections; a query waits up
  *   to `timeoutMs` for a free connection.
  * Both clients are generated from the one schema (the PostgreSQL one from a derived copy) and answer
@@ -28,8 +28,17 @@ export function createPrismaClient(databaseUrl: string, timeoutMs = 10_000, pool
     postgresClients.add(client);
     return client;
   }
-  const adapter = new PrismaBetterSQLite3({ url: databaseUrl, timeout: timeoutMs });
-  return new PrismaClient({ adapter });
+  const { adapter, writer } = sqliteAccess(databaseUrl, timeoutMs);
+  const client = new PrismaClient({ adapter });
+  sqliteWriters.set(client, writer);
+  return client;
+}
+
+const sqliteWriters = new WeakMap<PrismaClient, SqliteWriter>();
+
+/** The plain-SQL writer beside a SQLite client (infra/sqlite-adapter.ts); none for PostgreSQL. */
+export function sqliteWriterOf(prisma: PrismaClient): SqliteWriter | undefined {
+  return sqliteWriters.get(prisma);
 }
 
 const postgresClients = new WeakSet<PrismaClient>();

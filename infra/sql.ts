@@ -19,6 +19,20 @@ export function sqlDate(dialect: Dialect, d: Date): unknown {
   return dialect === 'sqlite' ? d.toISOString().replace('Z', '+00:00') : d;
 }
 
+/** Where plain SQL runs: a Prisma client or transaction, or a connection of our own (infra/sqlite-adapter.ts). */
+export interface SqlExecutor {
+  /** Runs a statement with `?` placeholders; the number of rows it changed. */
+  run(sql: string, params: readonly unknown[]): Promise<number>;
+  all<T>(sql: string, params: readonly unknown[]): Promise<T[]>;
+}
+
+function prismaExecutor(db: Pick<Prisma.TransactionClient, '$executeRawUnsafe' | '$queryRawUnsafe'>, dialect: Dialect): SqlExecutor {
+  return {
+    run: (sql, params) => db.$executeRawUnsafe(placeholders(dialect, sql), ...params),
+    all: <T>(sql: string, params: readonly unknown[]) => db.$queryRawUnsafe<T[]>(placeholders(dialect, sql), ...params),
+  };
+}
+
 /**
  * Plain SQL statements on the hottest write paths (the projector's every batch, the audit chain's
  * every append), where a Prisma model query cost several milliseconds of CPU on the process's one
@@ -28,18 +42,22 @@ export function sqlDate(dialect: Dialect, d: Date): unknown {
  * an SqlJson).
  */
 export class SqlStatements {
+  private readonly db: SqlExecutor;
+
   constructor(
-    private readonly db: Pick<Prisma.TransactionClient, '$executeRawUnsafe' | '$queryRawUnsafe'>,
+    db: SqlExecutor | Pick<Prisma.TransactionClient, '$executeRawUnsafe' | '$queryRawUnsafe'>,
     readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.db = '$executeRawUnsafe' in db ? prismaExecutor(db, dialect) : db;
+  }
 
   /** Runs a statement; the number of rows it changed. */
   run(sql: string, params: readonly unknown[]): Promise<number> {
-    return this.db.$executeRawUnsafe(placeholders(this.dialect, sql), ...params);
+    return this.db.run(sql, params);
   }
 
   all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
-    return this.db.$queryRawUnsafe<T[]>(placeholders(this.dialect, sql), ...params);
+    return this.db.all<T>(sql, params);
   }
 
   date(d: Date | string | null | undefined): unknown {

@@ -1,6 +1,6 @@
 import { type AuditContent, appendAudit, appendAudits } from '../../audit/chain';
 import type { PrismaClient } from '../../infra/db';
-import { inTransaction } from '../../infra/transaction';
+import { sqlTransaction } from '../../infra/transaction';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Actor } from '../../shared';
 
@@ -70,7 +70,7 @@ export class ReadRecorder {
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       try {
-        await inTransaction(this.prisma, (tx) => appendAudits(tx, batch.map((b) => b.content)));
+        await sqlTransaction(this.prisma, (sql) => appendAudits(sql, batch.map((b) => b.content)));
         for (const b of batch) b.settle();
       } catch (err) {
         for (const b of batch) b.settle(err ?? new Error('the audit append failed'));
