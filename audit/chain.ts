@@ -69,9 +69,9 @@ const ENTRY_COLUMNS = ['seq', 'prevHash', 'hash', 'at', 'actorId', 'actorRole', 
 const ENTRIES_PER_INSERT = 64;
 
 /**
- * Appends entries, in their order, inside the caller's transaction (sqlTransaction's, or
- * statementsIn of inTransaction's),
- * leaving out those whose idempotency key is on the chain already (or earlier in `contents`). In
+ * Appends entries, in their order, inside the caller's transaction (sqlTransaction's, or an
+ * inTransaction's through statementsIn), leaving out those whose idempotency key is on the chain
+ * already (or earlier in `contents`). In
  * plain SQL that SQLite and PostgreSQL share: every stage change and every staff read appends, and
  * each Prisma model query costs several milliseconds of CPU (bench/README.md). One statement takes
  * the head and advances it past them all, one writes them, one moves the head's hash, however many

@@ -26,12 +26,11 @@ export interface DevServer {
 }
 
 /**
- * The dev server's SQLite file otherwise keeps a rollback journal: every commit takes three
- * fsyncs and shuts readers out while it writes, and that was the floor of every workflow task and
- * activity round trip on the embedded default (bench/README.md: the bare workflow's update round
- * trip 1,036 → 441 ms, a full case's 1,642 → 1,001 ms). A write-ahead log commits with one fsync
- * and lets reads go on beside the writer; `synchronous=full` keeps that fsync, so a commit the
- * server acknowledged survives a power cut as before.
+ * The dev server's SQLite file otherwise keeps a rollback journal: each commit fsyncs the journal
+ * and the database and shuts readers out while it writes, and that was the floor of every workflow
+ * task and activity round trip on the embedded default (bench/README.md, the fourth session). A
+ * write-ahead log commits with one fsync and lets reads go on beside the writer; `synchronous=full`
+ * keeps that fsync, so a commit the server acknowledged survives a power cut as before.
  */
 export const SQLITE_PRAGMAS = ['journal_mode=wal', 'synchronous=full'] as const;
 
