@@ -3,17 +3,23 @@
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
+/** The marker the SDK's core records for each completed local activity. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 export interface HistoryCost {
   workflows: number;
   events: number;
   bytes: number;
   updates: number;
+  /** Activities scheduled on the server (ActivityTaskScheduled). */
   activities: number;
+  /** Local activities (their markers). */
+  localActivities: number;
 }
 
 /** The histories of a workflow and of its children, recursively. */
 export async function historyCost(client: Client, workflowId: string): Promise<HistoryCost> {
-  const cost: HistoryCost = { workflows: 0, events: 0, bytes: 0, updates: 0, activities: 0 };
+  const cost: HistoryCost = { workflows: 0, events: 0, bytes: 0, updates: 0, activities: 0, localActivities: 0 };
   const queue = [workflowId];
   while (queue.length) {
     const id = queue.shift()!;
@@ -23,6 +29,7 @@ export async function historyCost(client: Client, workflowId: string): Promise<H
     for (const e of history.events ?? []) {
       cost.events++;
       if (e.activityTaskScheduledEventAttributes) cost.activities++;
+      if (e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) cost.localActivities++;
       if (e.workflowExecutionUpdateAcceptedEventAttributes) cost.updates++;
       const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
       if (child) queue.push(child);
@@ -33,7 +40,7 @@ export async function historyCost(client: Client, workflowId: string): Promise<H
 
 /** The mean cost over a sample of workflows. */
 export async function meanHistoryCost(client: Client, ids: string[]): Promise<HistoryCost> {
-  const sum: HistoryCost = { workflows: 0, events: 0, bytes: 0, updates: 0, activities: 0 };
+  const sum: HistoryCost = { workflows: 0, events: 0, bytes: 0, updates: 0, activities: 0, localActivities: 0 };
   for (const id of ids) {
     const c = await historyCost(client, id);
     for (const k of Object.keys(sum) as Array<keyof HistoryCost>) sum[k] += c[k];
@@ -45,5 +52,6 @@ export async function meanHistoryCost(client: Client, ids: string[]): Promise<Hi
     bytes: Math.round(sum.bytes / n),
     updates: Math.round((sum.updates / n) * 10) / 10,
     activities: Math.round((sum.activities / n) * 10) / 10,
+    localActivities: Math.round((sum.localActivities / n) * 10) / 10,
   };
 }

@@ -53,8 +53,9 @@ export async function burst(ctx: BenchContext): Promise<ModuleResult> {
     log(`burst: ${seated.length} ${phase}s at once in ${fmt((Date.now() - t0) / 1000)} s (p50 ${summarise(times).p50Ms} ms, p99 ${summarise(times).p99Ms} ms; refused: ${JSON.stringify(refused)})`);
   }
 
-  // Baseline: k bare workflows taking 10 updates each (5 at once, twice), with one activity each.
-  const ids = await pool(Array.from({ length: k }), 16, async () => (await ctx.bare.must(null, 'POST', '/bare/cases', { updates: 10, activities: 10 })).id as string);
+  // Baseline: k bare workflows taking 10 updates each (5 at once, twice), each running a local
+  // activity, as a reviewer's action is projected.
+  const ids = await pool(Array.from({ length: k }), 16, async () => (await ctx.bare.must(null, 'POST', '/bare/cases', { updates: 10, activities: 0, localActivities: 10 })).id as string);
   const bare: Record<string, { wallMs: number; latency: ReturnType<typeof summarise> }> = {};
   for (const phase of ['declaration', 'score']) {
     const times: number[] = [];

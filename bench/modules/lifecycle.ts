@@ -17,16 +17,18 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   const all = Object.values(run.latencies).flat();
   const ours = summarise(all);
   const casesPerSecond = n / (run.wallMs / 1000);
-  log(`lifecycle: ${n} cases in ${fmt(run.wallMs / 1000)} s (${fmt(casesPerSecond, 3)}/s); ${fmt(run.actionsPerCase)} actions and ${cost.activities} activities per case`);
+  log(`lifecycle: ${n} cases in ${fmt(run.wallMs / 1000)} s (${fmt(casesPerSecond, 3)}/s); ${fmt(run.actionsPerCase)} actions, ${cost.activities} activities and ${cost.localActivities} local activities per case`);
 
   // The baseline: as many cases, each making the same number of update round trips (each running
-  // its share of the same number of activities), over HTTP to a bare route on the same server.
+  // its share of the same number of activities and local activities), over HTTP to a bare route on
+  // the same server.
   const updates = Math.round(run.actionsPerCase);
   const activities = Math.round(cost.activities);
+  const localActivities = Math.round(cost.localActivities);
   const steps: number[] = [];
   const t0 = Date.now();
   await pool(Array.from({ length: n }), n, async () => {
-    const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', { updates, activities });
+    const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', { updates, activities, localActivities });
     for (let i = 0; i < updates; i++) {
       const r = await ctx.bare.call(null, 'POST', `/bare/cases/${id}/step`);
       if (r.status >= 400) throw new Error(`bare step: ${r.status} ${JSON.stringify(r.body)}`);
@@ -44,7 +46,8 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   // flight. Not the target's: ours against it moved between 1.05x and 1.42x over three runs of the
   // same system code (2.23x and 0.83x with an earlier replay that sent all of a case's calls to one
   // bare workflow; bench/README.md), where against the closed loop it stayed within 1.47-1.65x.
-  const replay = await replayOnBare(ctx, run.trace, cost.activities / Math.max(1, cost.updates));
+  const perUpdate = (k: number) => k / Math.max(1, cost.updates);
+  const replay = await replayOnBare(ctx, run.trace, perUpdate(cost.activities), perUpdate(cost.localActivities));
   const replayed = summarise(replay.steps);
   const replayRatio = ratio(ours.meanMs, replayed.meanMs);
   log(`lifecycle: the same ${replay.steps.length} calls replayed on bare workflows at the bots' moments in ${fmt(replay.wallMs / 1000)} s; mean round trip ${ours.meanMs} ms vs ${replayed.meanMs} ms bare`);
@@ -58,7 +61,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
         ratio: `${ratio(bareCasesPerSecond, casesPerSecond)}x slower`,
       },
       {
-        measure: `Lifecycle: mean update round trip (${updates} per case, ${activities} activities)`,
+        measure: `Lifecycle: mean update round trip (${updates} per case, ${activities} activities, ${localActivities} local activities)`,
         figure: ms(ours.meanMs),
         baseline: `${ms(bare.meanMs)} bare`,
         ratio: `${busyRatio}x`,
@@ -94,7 +97,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
       finalStages: run.finalStages,
       roundTrip: ours,
       byAction,
-      baseline: { updatesPerCase: updates, activitiesPerCase: activities, wallMs: bareWallMs, casesPerSecond: bareCasesPerSecond, roundTrip: bare },
+      baseline: { updatesPerCase: updates, activitiesPerCase: activities, localActivitiesPerCase: localActivities, wallMs: bareWallMs, casesPerSecond: bareCasesPerSecond, roundTrip: bare },
       replay: { calls: replay.steps.length, wallMs: replay.wallMs, idleCutMs: replay.idleCutMs, roundTrip: replayed, byAction: Object.fromEntries(Object.entries(replay.byAction).map(([a, v]) => [a, summarise(v)])) },
       ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio, meanRoundTripReplayed: replayRatio },
     },
@@ -113,16 +116,20 @@ function targetOf(t: TracedAction): string {
 /**
  * Sends the bots' calls again to bare workflows (one for each workflow the calls went to: a case's,
  * its review round's, its milestone checks'; each taking as many updates as that one did, each
- * running its share of the activities), each call at the moment it left in the bots' run, whether
+ * running its share of the activities and local activities), each call at the moment it left in the bots' run, whether
  * or not the calls before it have answered. Stretches where none of the bots' calls was in flight
  * are cut to REPLAY_IDLE_MS.
  */
-async function replayOnBare(ctx: BenchContext, trace: TracedAction[], activitiesPerUpdate: number) {
+async function replayOnBare(ctx: BenchContext, trace: TracedAction[], activitiesPerUpdate: number, localActivitiesPerUpdate: number) {
   const perTarget = new Map<string, number>();
   for (const t of trace) perTarget.set(targetOf(t), (perTarget.get(targetOf(t)) ?? 0) + 1);
   const bareIds = new Map<string, string>();
   await pool([...perTarget], 8, async ([target, updates]) => {
-    const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', { updates, activities: Math.round(updates * activitiesPerUpdate) });
+    const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', {
+      updates,
+      activities: Math.round(updates * activitiesPerUpdate),
+      localActivities: Math.round(updates * localActivitiesPerUpdate),
+    });
     bareIds.set(target, id);
   });
 

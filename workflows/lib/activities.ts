@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 
 // Every activity here is one short database transaction (milliseconds; SQLite waits up to 10 s for
@@ -9,6 +9,17 @@ import type { Activities } from '../../activities';
 /** Read-model writes: retried until the database takes them. */
 export const projection = proxyActivities<Activities>({
   startToCloseTimeout: '12 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * The same read-model writes as local activities: run by the worker that runs the workflow task,
+ * inside that task, with no activity task of their own on the server (see Projector). Retries
+ * longer than a minute apart wait on a timer in the workflow rather than in the worker.
+ */
+export const localProjection = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '12 seconds',
+  localRetryThreshold: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
