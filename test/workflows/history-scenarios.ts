@@ -18,23 +18,9 @@ export const scenarios: Record<string, Scenario> = {
   },
   // Recorded after PROJECTOR_PATCH (workflows/lib/projector.ts): view tokens in every flush, and a
   // panel declaring at once, whose overlapping handlers' projections coalesce.
-  async 'fund-panel-at-once-to-close-out'(env, taskQueue, db) {
-    const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
-    await c.closeCallAndAccept();
-    const { round, panel } = await c.seatedPanel();
-    await Promise.all(
-      panel.assignments
-        .filter((a) => a.status === 'assigned')
-        .map((a) => round.executeUpdate(declareConflictUpdate, { args: [{ actor: { id: a.reviewerId, role: 'reviewer' }, conflict: false }] })),
-    );
-    await c.reviewersScore(8);
-    await c.passAssessments();
-    await c.award();
-    await c.waitFor('agreement');
-    await c.handle.executeUpdate(signUpdate, { args: [{ actor: c.applicant }] });
-    await c.handle.executeUpdate(countersignUpdate, { args: [{ actor: c.officer }] });
-    return signedToCloseOut(env, c);
-  },
+  'fund-panel-at-once-to-close-out': panelAtOnceToCloseOut,
+  // Recorded after PROJECTOR_LOCAL_PATCH: the same path, every batch projected by a local activity.
+  'fund-projected-locally': panelAtOnceToCloseOut,
   // Recorded after review-round-counts-changes: a recusal replaced at once, then the panel scores.
   async 'fund-recusal-replaced'(env, taskQueue, db) {
     const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
@@ -63,13 +49,9 @@ export const scenarios: Record<string, Scenario> = {
     return { workflowId: s.id, runIds: [firstRun, secondRun] };
   },
   // Recorded after PROJECTOR_PATCH: a station's view tokens, across its continue-as-new.
-  async 'station-renewed-view-tokens'(env, taskQueue, db) {
-    const s = await (await new StationDriver(env, db, taskQueue).programmeWith()).submitted();
-    const firstRun = await renewedIntoSecondTerm(env, s);
-    await s.current().executeUpdate(cancelStationUpdate, { args: [{ actor: s.officer, reason: 'recorded' }] });
-    const secondRun = (await s.current().describe()).runId;
-    return { workflowId: s.id, runIds: [firstRun, secondRun] };
-  },
+  'station-renewed-view-tokens': renewedThenCancelled,
+  // Recorded after PROJECTOR_LOCAL_PATCH: the same path, every batch projected by a local activity.
+  'station-projected-locally': renewedThenCancelled,
   async 'station-excellent-commended'(env, taskQueue, db) {
     const s = await (await new StationDriver(env, db, taskQueue).programmeWith()).submitted();
     await s.establish();
@@ -80,6 +62,34 @@ export const scenarios: Record<string, Scenario> = {
     return s.id;
   },
 };
+
+/** A panel declaring at once, whose overlapping handlers' projections coalesce, then to close-out. */
+async function panelAtOnceToCloseOut(env: TestWorkflowEnvironment, taskQueue: string, db: TestDatabase): Promise<string> {
+    const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
+    await c.closeCallAndAccept();
+    const { round, panel } = await c.seatedPanel();
+    await Promise.all(
+      panel.assignments
+        .filter((a) => a.status === 'assigned')
+        .map((a) => round.executeUpdate(declareConflictUpdate, { args: [{ actor: { id: a.reviewerId, role: 'reviewer' }, conflict: false }] })),
+    );
+    await c.reviewersScore(8);
+    await c.passAssessments();
+    await c.award();
+    await c.waitFor('agreement');
+    await c.handle.executeUpdate(signUpdate, { args: [{ actor: c.applicant }] });
+    await c.handle.executeUpdate(countersignUpdate, { args: [{ actor: c.officer }] });
+    return signedToCloseOut(env, c);
+}
+
+/** A station renewed into its second run, then cancelled in it; both runs' ids. */
+async function renewedThenCancelled(env: TestWorkflowEnvironment, taskQueue: string, db: TestDatabase) {
+    const s = await (await new StationDriver(env, db, taskQueue).programmeWith()).submitted();
+    const firstRun = await renewedIntoSecondTerm(env, s);
+    await s.current().executeUpdate(cancelStationUpdate, { args: [{ actor: s.officer, reason: 'recorded' }] });
+    const secondRun = (await s.current().describe()).runId;
+    return { workflowId: s.id, runIds: [firstRun, secondRun] };
+}
 
 /** A station established, evaluated over its first term, renewed, and into its second run; the first run's id. */
 async function renewedIntoSecondTerm(env: TestWorkflowEnvironment, s: Awaited<ReturnType<StationDriver['submitted']>>): Promise<string> {
