@@ -44,6 +44,20 @@ it('runs the straight path from submission to close-out, paying 60% on signing a
   await c.expectConsistent();
   const history = await ctx.db.prisma.stageHistory.count({ where: { caseId: c.id } });
   expect(history).toBe(11);
+
+  // The projector runs as a local activity (projector-local-activity): the only activity tasks on
+  // the server are the rules' and the money's, and an action is accepted and answered within one
+  // workflow task, its projection's marker between the two.
+  const events = (await c.handle.fetchHistory()).events!;
+  const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+  expect(scheduled.sort()).toEqual(['checkEligibility', 'commitAward', 'payTranche', 'payTranche']);
+  const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'signAgreement');
+  const updateId = events[accepted]?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId;
+  const answered = events.findIndex((e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === updateId);
+  expect([accepted > 0, answered > accepted]).toEqual([true, true]);
+  const between = events.slice(accepted + 1, answered);
+  expect(between.some((e) => e.workflowTaskCompletedEventAttributes)).toBe(false);
+  expect(between.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toBe(true);
 });
 
 it('pays a tranche once when finance double-clicks, and needs two different people when configured so', async () => {
