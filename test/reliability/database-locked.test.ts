@@ -95,3 +95,32 @@ it('lets the workflow move while the read model is locked, and lands the stage, 
   expect((await sys.db.prisma.stageHistory.findMany({ where: { caseId: id } })).map((s) => s.stage)).toEqual(['submitted']);
   expect(await sys.db.prisma.auditEntry.count({ where: { targetId: id, action: 'application.submitted' } })).toBe(1);
 });
+
+it('waits out a longer outage on a workflow timer rather than a kept-alive workflow task, then lands the projection once', async () => {
+  const draft = await sys.call('POST', '/applications', { key: applicant.key, body: draftBody(programmeId, { title: 'Submitted during an outage' }) });
+  const id = draft.body.id as string;
+  const lock = lockDatabase();
+  // The answer waits for the projection: past WORKFLOW_WAIT_MS (30 s) it is a 503, and either is
+  // right here; what matters is what the workflow did meanwhile and what the read model holds after.
+  const pending = sys.call('POST', `/applications/${id}/submit`, { key: applicant.key });
+  try {
+    // Each attempt of the local projector gives up after its own short retries (5-10 s here); the
+    // waits between attempts (1, 2, 4, 8 s) pass in the worker, the next (16 s) on a workflow
+    // timer: scheduled 35-55 s into the outage.
+    await new Promise((r) => setTimeout(r, 60_000));
+    expect((await sys.db.prisma.application.findUniqueOrThrow({ where: { id } })).stage).toBe('draft');
+  } finally {
+    lock.release();
+  }
+  expect([200, 503]).toContain((await pending).status);
+  await eventually('the read model to catch up', async () => (await sys.db.prisma.application.findUniqueOrThrow({ where: { id } })).stage === 'submitted', 60_000);
+  expect(await sys.db.prisma.auditEntry.count({ where: { targetId: id, action: 'application.submitted' } })).toBe(1);
+  const events = (await sys.client.workflow.getHandle(id).fetchHistory()).events!;
+  // The retry past localRetryThreshold (10 s) waited on a workflow timer of its backoff (16 s); the
+  // case's own timers wait for the call to close, days away.
+  const backoffs = events.filter((e) => {
+    const s = Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? -1);
+    return s >= 10 && s <= 60;
+  });
+  expect(backoffs.length).toBeGreaterThanOrEqual(1);
+});

@@ -14,12 +14,15 @@ export const projection = proxyActivities<Activities>({
 
 /**
  * The same read-model writes as local activities: run by the worker that runs the workflow task,
- * inside that task, with no activity task of their own on the server (see Projector). Retries
- * longer than a minute apart wait on a timer in the workflow rather than in the worker.
+ * inside that task, with no activity task of their own on the server (see Projector). While one is
+ * retried in the worker, the worker keeps its workflow task alive by completing it and taking a new
+ * one every 8 s (three events each); so a write that still fails after the first retries (~15 s: a
+ * database down, not a lock) waits for its next attempt on a workflow timer instead: a few events
+ * a minute rather than twenty.
  */
 export const localProjection = proxyLocalActivities<Activities>({
   startToCloseTimeout: '12 seconds',
-  localRetryThreshold: '1 minute',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
