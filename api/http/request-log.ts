@@ -28,9 +28,9 @@ export function requestLog(logger: Logger): RequestHandler {
     req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', req.id);
     const started = performance.now();
-    const done = () => {
-      res.off('finish', done);
-      res.off('close', done);
+    // One listener, on 'close': a response emits it once, after 'finish' when it was sent, alone when
+    // its connection ended first. Listening for both and removing both cost ~10% of a small read.
+    res.on('close', () => {
       const level = !res.writableFinished ? 'info' : res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
@@ -42,9 +42,7 @@ export function requestLog(logger: Logger): RequestHandler {
         },
         res.writableFinished ? 'request completed' : 'request closed before its answer was sent',
       );
-    };
-    res.on('finish', done);
-    res.on('close', done);
+    });
     next();
   };
 }

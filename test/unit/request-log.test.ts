@@ -20,6 +20,8 @@ async function withApp(level: string, f: (base: string, lines: Array<Record<stri
   app.get('/ok', (req, res) => void res.json({ id: req.id }));
   app.get('/missing', (_req, res) => void res.status(404).end());
   app.get('/broken', (_req, res) => void res.status(500).end());
+  // Answers only after its caller has gone.
+  app.get('/slow', (_req, res) => void res.on('close', () => undefined));
   const server: http.Server = await listen(app, '127.0.0.1', 0);
   try {
     await f(`http://127.0.0.1:${(server.address() as { port: number }).port}`, lines);
@@ -56,5 +58,18 @@ it('writes nothing below the logger level', async () => {
     await fetch(`${base}/broken`);
     await new Promise((r) => setImmediate(r));
     expect(lines.map((l) => l.res.statusCode)).toEqual([500]);
+  });
+});
+
+it('logs a caller that hangs up before its answer once, at info, with the status it would have had', async () => {
+  await withApp('info', async (base, lines) => {
+    const gone = new AbortController();
+    const pending = fetch(`${base}/slow`, { signal: gone.signal }).catch((err: Error) => err.name);
+    await new Promise((r) => setTimeout(r, 100));
+    gone.abort();
+    expect(await pending).toBe('AbortError');
+    for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines.map((l) => [l.level, l.res.statusCode, l.req.url, l.msg])).toEqual([[30, 200, '/slow', 'request closed before its answer was sent']]);
   });
 });
