@@ -1,10 +1,10 @@
 import express, { type Express } from 'express';
 import cors from 'cors';
-import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { refuseNulCharacters } from './http/no-nul';
 import { rateLimit } from './http/rate-limit';
 import { requestLog } from './http/request-log';
+import { apiSecurityHeaders, docsSecurityHeaders } from './http/security-headers';
 import { buildOpenApiDocument } from './http/openapi';
 import type { AppDeps, AppSettings } from './deps';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -30,7 +30,7 @@ export function createApp(settings: AppSettings): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
-  app.use(helmet({ contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] } } }));
+  app.use(apiSecurityHeaders());
   app.use(cors({ origin: deps.corsOrigins ?? [], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
   app.use(rateLimit(deps.rateLimitPerMinute ?? 6_000));
   app.use(express.json({ limit: '100kb', strict: true }));
@@ -41,7 +41,7 @@ export function createApp(settings: AppSettings): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
-  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Programme Flow API' }));
+  app.use('/docs', docsSecurityHeaders(), swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Programme Flow API' }));
 
   const router = express.Router();
   mountRoutes(router, routes, deps);

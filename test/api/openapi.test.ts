@@ -36,6 +36,9 @@ describe('the OpenAPI document', () => {
     const docs = await fetch(`${sys.baseUrl}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');
+    // A page, with the page's policy: its own script and styles only.
+    expect(docs.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(docs.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   });
 
   it('documents every route Express answers, with its roles and its error responses', async () => {

@@ -66,8 +66,12 @@ describe('headers and limits', () => {
   it('sends security headers, and CORS only for the configured origin', async () => {
     const allowed = await fetch(`${sys.baseUrl}/healthz`, { headers: { origin: 'https://portal.zone.gov.cn' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://portal.zone.gov.cn');
+    // A JSON API's headers: nothing loaded or framed, nothing kept by a browser or a proxy.
     expect(allowed.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(allowed.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(allowed.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(allowed.headers.get('x-frame-options')).toBe('DENY');
+    expect(allowed.headers.get('cache-control')).toBe('no-store');
+    expect(allowed.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
     expect(allowed.headers.get('x-powered-by')).toBeNull();
     const foreign = await fetch(`${sys.baseUrl}/healthz`, { headers: { origin: 'https://evil.example' } });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();

@@ -259,7 +259,7 @@ describe('injection', () => {
     expect(back.body.title).toBe(title);
     expect(back.headers.get('content-type')).toMatch(/^application\/json/);
     expect(back.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(back.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(back.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 
   it('neutralises spreadsheet formulas in CSV and XLSX exports', async () => {
