@@ -93,7 +93,7 @@ export function errorHandler(logger: Logger, prisma: PrismaClient): ErrorRequest
           requestId,
         };
     const text = JSON.stringify(problem);
-    await keepAnswer(prisma, res.locals, problem.status, text).catch((e: unknown) => logger.error({ err: e }, 'could not keep an idempotent answer'));
+    await keepAnswer(prisma, res.locals, problem.status, () => text).catch((e: unknown) => logger.error({ err: e }, 'could not keep an idempotent answer'));
     if (problem.status === 503) res.setHeader('retry-after', '1');
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(text);
   };

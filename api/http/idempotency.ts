@@ -76,8 +76,9 @@ export function idempotentUpdateId(locals: Record<string, unknown>): string | un
  * it stays. A 5xx answer is not kept: the record is dropped if nothing was kept, and the retry runs
  * again.
  */
-export async function keepAnswer(prisma: Pick<PrismaClient, 'idempotencyRecord'>, locals: Record<string, unknown>, status: number, body: string): Promise<void> {
+export async function keepAnswer(prisma: Pick<PrismaClient, 'idempotencyRecord'>, locals: Record<string, unknown>, status: number, body: () => string): Promise<void> {
   const id = locals.idempotency as { scope: string; key: string } | undefined;
+  // The answer is written out for keeping only when there is a key to keep it under.
   if (!id) return;
   const { scope, key } = id;
   if (status >= 500) {
@@ -86,5 +87,5 @@ export async function keepAnswer(prisma: Pick<PrismaClient, 'idempotencyRecord'>
   }
   // Kept again after the handler when the handler kept it already: the same answer, and no flag
   // to trust (a transaction that kept it may have been rolled back and run again).
-  await prisma.idempotencyRecord.update({ where: { scope_key: { scope, key } }, data: { status, body } });
+  await prisma.idempotencyRecord.update({ where: { scope_key: { scope, key } }, data: { status, body: body() } });
 }

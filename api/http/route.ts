@@ -164,14 +164,18 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
         // What a replay answers: the answer, less what may be shown only once (a new API key).
         const toKeep = (result: unknown) =>
           result === undefined ? '' : toJson(route.shownOnce ? { ...(result as object), ...Object.fromEntries(route.shownOnce.map((f) => [f, null])) } : result);
+        let updateId: string | undefined;
         const ctx: RouteContext<unknown, unknown, unknown, Actor | null> = {
           params: parse(route.params, req.params, 'params'),
           query: parse(route.query, req.query, 'query'),
           body: parse(route.body, req.body, 'body'),
           actor,
           requestId: String(req.id),
-          updateId: idempotentUpdateId(res.locals) ?? `request-${String(req.id)}-${randomUUID()}`,
-          keepAnswer: (tx, result) => keepAnswer(tx, res.locals, status(result), toKeep(result)),
+          // Made when first asked for (by an action), and then the same for the whole request.
+          get updateId() {
+            return (updateId ??= idempotentUpdateId(res.locals) ?? `request-${String(req.id)}-${randomUUID()}`);
+          },
+          keepAnswer: (tx, result) => keepAnswer(tx, res.locals, status(result), () => toKeep(result)),
           deps,
         };
         // Every call to Temporal the handler makes shares one deadline: without it a workflow whose
@@ -186,7 +190,9 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
           return;
         }
         const code = status(result);
-        await keepAnswer(deps.prisma, res.locals, code, toKeep(result));
+        // Awaited only with a key to keep the answer under: a read neither writes its answer out
+        // twice nor waits a turn for nothing.
+        if (res.locals.idempotency) await keepAnswer(deps.prisma, res.locals, code, () => toKeep(result));
         if (code === 204) res.status(204).end();
         else res.status(code).type('application/json').send(toJson(result));
       } catch (err) {
