@@ -31,7 +31,13 @@ export function createApp(settings: AppSettings): Express {
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
   app.use(apiSecurityHeaders());
-  app.use(cors({ origin: deps.corsOrigins ?? [], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] }));
+  const crossOrigin = cors({ origin: deps.corsOrigins ?? [], allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'] });
+  // Only a browser's cross-origin request carries Origin; to any other, cors would add Vary alone.
+  app.use((req, res, next) => {
+    if (req.headers.origin !== undefined) return crossOrigin(req, res, next);
+    res.vary('Origin');
+    next();
+  });
   app.use(rateLimit(deps.rateLimitPerMinute ?? 6_000));
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use(refuseNulCharacters);
