@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Prisma } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../infra/db';
 import { parseApiKey } from '../auth/api-keys';
@@ -19,9 +19,14 @@ const KEY = /^[A-Za-z0-9._:-]{1,200}$/;
  * answers a repeated update with the first one's outcome.
  */
 export function idempotency(prisma: PrismaClient, leaseMs = 60_000): RequestHandler {
-  return async (req, res, next) => {
+  // Not an async function itself: most requests pass straight through, without a promise made.
+  return (req, res, next) => {
     const key = req.header('idempotency-key');
     if (req.method !== 'POST' || key === undefined) return next();
+    void claim(req, res, next, key);
+  };
+
+  async function claim(req: Request, res: Response, next: NextFunction, key: string): Promise<void> {
     try {
       if (!KEY.test(key)) throw new AppError(400, 'BadIdempotencyKey', 'The Idempotency-Key is not valid', 'Use 1 to 200 letters, digits and . _ : -');
       const token = req.header('authorization')?.split(' ')[1];
@@ -51,7 +56,7 @@ export function idempotency(prisma: PrismaClient, leaseMs = 60_000): RequestHand
     } catch (err) {
       next(err);
     }
-  };
+  }
 }
 
 /** Claims an in-flight record older than the lease; true for exactly one of several racing retries. */
