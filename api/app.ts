@@ -28,6 +28,9 @@ export function createApp(settings: AppSettings): Express {
   };
   const app = express();
   app.disable('x-powered-by');
+  // Answers carry Cache-Control: no-store (security-headers.ts), so no client revalidates with an
+  // ETag; Express would otherwise hash every answer's body to make one.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger));
   app.use(apiSecurityHeaders());
@@ -49,9 +52,8 @@ export function createApp(settings: AppSettings): Express {
   });
   app.use('/docs', docsSecurityHeaders(), swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Programme Flow API' }));
 
-  const router = express.Router();
-  mountRoutes(router, routes, deps);
-  app.use(router);
+  // On the app itself: a nested router would add a second dispatch to every request.
+  mountRoutes(app, routes, deps);
 
   app.use(notFoundHandler(routes));
   app.use(errorHandler(deps.logger, deps.prisma));
