@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { IRouter, NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Actor, Role } from '../../shared';
 import { createAuthenticator } from '../auth/authenticate';
@@ -138,9 +138,10 @@ export const DEFAULT_WORKFLOW_WAIT_MS = 30_000;
  * Mounts each route as three steps: authentication and the role check, then Idempotency-Key
  * handling, then the handler. Authenticating first means a refused caller writes nothing, not even
  * an idempotency record under a key id it only claimed (which could otherwise block or answer the
- * key's real owner's retries).
+ * key's real owner's retries). The steps are chained in one handler, not given to the router as
+ * three: each handler the router dispatches costs a pass through its layer machinery.
  */
-export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: AppDeps): void {
+export function mountRoutes(router: IRouter, routes: readonly AnyRoute[], deps: AppDeps): void {
   const authenticate = createAuthenticator(deps.prisma, deps.credentials);
   const idempotent = idempotency(deps.prisma, deps.idempotencyLeaseMs);
   for (const route of routes) {
@@ -156,7 +157,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
         next(err);
       }
     };
-    router[route.method](route.path, authorise, idempotent, async (req: Request, res: Response, next: NextFunction) => {
+    const respond = async (req: Request, res: Response, next: NextFunction) => {
       try {
         const actor = (res.locals.actor as Actor | undefined) ?? null;
         if (route.body && !req.is('application/json')) throw problems.unsupportedMediaType();
@@ -198,6 +199,12 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], deps: A
       } catch (err) {
         next(err);
       }
+    };
+    router[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
+      void authorise(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        idempotent(req, res, (err?: unknown) => (err ? next(err) : void respond(req, res, next)));
+      });
     });
   }
 }
