@@ -35,7 +35,9 @@ export class LiveViews {
   ) {}
 
   async get<T>(workflowId: string, query: QueryDefinition<T>, viewToken?: string | null): Promise<T> {
-    const handle = this.temporal.workflow.getHandle(workflowId);
+    // A handle only when Temporal is asked: a read of a kept view under its token needs none.
+    let handle: ReturnType<Client['workflow']['getHandle']> | undefined;
+    const workflow = () => (handle ??= this.temporal.workflow.getHandle(workflowId));
     const key = `${workflowId}\u0000${query.name}`;
     let stamp: string;
     if (viewToken) {
@@ -43,7 +45,7 @@ export class LiveViews {
     } else {
       // Described before the query: a view read later than its stamp is only ever newer, and the
       // next read, finding the history longer, asks again.
-      const { runId, historyLength } = await handle.describe();
+      const { runId, historyLength } = await workflow().describe();
       stamp = `history\u0000${runId}\u0000${historyLength}`;
     }
     const kept = this.kept.get(key);
@@ -53,7 +55,7 @@ export class LiveViews {
       this.kept.set(key, kept);
       return kept.view as T;
     }
-    const view = await handle.query(query);
+    const view = await workflow().query(query);
     this.kept.delete(key);
     this.kept.set(key, { stamp, view });
     if (this.kept.size > this.capacity) this.kept.delete(this.kept.keys().next().value!);
