@@ -73,6 +73,12 @@ describe('headers and limits', () => {
     expect(allowed.headers.get('cache-control')).toBe('no-store');
     expect(allowed.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
     expect(allowed.headers.get('x-powered-by')).toBeNull();
+    // Nothing to revalidate what is never stored: no ETag (Express would hash every body for one).
+    expect(allowed.headers.get('etag')).toBeNull();
+    // A request from no browser origin gets no CORS headers, but the Vary that says they depend on it.
+    const plain = await fetch(`${sys.baseUrl}/healthz`);
+    expect(plain.headers.get('access-control-allow-origin')).toBeNull();
+    expect(plain.headers.get('vary')).toMatch(/\bOrigin\b/);
     const foreign = await fetch(`${sys.baseUrl}/healthz`, { headers: { origin: 'https://evil.example' } });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
