@@ -178,7 +178,7 @@ export async function api(ctx: BenchContext): Promise<ModuleResult> {
     log(`api: flat out, round ${round + 1} of ${FLAT_OUT_ROUNDS}: ${loadable.map((t) => `${rounds[t.name]!.at(-1)!.rps}`).join(', ')} req/s`);
   }
 
-  const results: Record<string, { unloaded: ReturnType<typeof summarise>; max: Load | null; rounds: Load[]; at500: FixedRateLoad | null; sweep: FixedRateLoad[]; maxRateUnderLimit: number }> = {};
+  const results: Record<string, { unloaded: ReturnType<typeof summarise>; max: Load | null; rounds: Load[]; at500: FixedRateLoad | null; sweep: FixedRateLoad[]; maxRateUnderLimit: number; secondTries: number[] }> = {};
   for (const t of targets) {
     const max = rounds[t.name] ? pooled(rounds[t.name]!) : null;
     let at500: FixedRateLoad | null = null;
@@ -188,16 +188,25 @@ export async function api(ctx: BenchContext): Promise<ModuleResult> {
     }
     const sweep: FixedRateLoad[] = [];
     let maxRate = 0;
+    const secondTries: number[] = [];
     if (unloaded[t.name]!.p50Ms < LIMIT_P99_MS) {
-      for (const rate of [25, 50, 100, 200, 400, 800, 1_600, 3_200, 6_400]) {
-        await settle(base);
-        const r = await fixedRate(t.url, t.key, { durationS: step, rate });
-        sweep.push(r);
-        if (r.p99Ms > LIMIT_P99_MS || r.rps < rate * 0.95 || r.dropped > 0 || r.non2xx > 0) break;
+      // A rate fails on one stall of the process or of the load generator (they share two cores):
+      // at 400/s a 60 ms pause holds back a p99's worth of a step's requests. So a rate that fails
+      // is tried once more, and the sweep ends at one that fails twice; the rates that needed a
+      // second try are shown beside the figure.
+      sweeping: for (const rate of [25, 50, 100, 200, 400, 800, 1_600, 3_200, 6_400]) {
+        for (let attempt = 1; ; attempt++) {
+          await settle(base);
+          const r = await fixedRate(t.url, t.key, { durationS: step, rate });
+          sweep.push(r);
+          if (r.p99Ms <= LIMIT_P99_MS && r.rps >= rate * 0.95 && r.dropped === 0 && r.non2xx === 0) break;
+          if (attempt === 2) break sweeping;
+          secondTries.push(rate);
+        }
         maxRate = rate;
       }
     }
-    results[t.name] = { unloaded: unloaded[t.name]!, max, rounds: rounds[t.name] ?? [], at500, sweep, maxRateUnderLimit: maxRate };
+    results[t.name] = { unloaded: unloaded[t.name]!, max, rounds: rounds[t.name] ?? [], at500, sweep, maxRateUnderLimit: maxRate, secondTries: secondTries.filter((r) => r <= maxRate) };
     if (sweep.length) log(`api: ${t.name}: sweep ${sweep.map((s) => `${s.offered}/s→${s.rps}/s p99 ${s.p99Ms} ms`).join(', ')}`);
     log(`api: ${t.name}: ${max ? `${max.rps} req/s flat out; at 500/s p50 ${at500!.p50Ms} ms p99 ${at500!.p99Ms} ms (${at500!.rps}/s served)` : 'not loaded (slow unloaded)'}; max rate under ${LIMIT_P99_MS} ms p99: ${maxRate}/s`);
   }
@@ -226,8 +235,8 @@ export async function api(ctx: BenchContext): Promise<ModuleResult> {
       met: isListed ? r.at500 !== null && r.at500.p99Ms < 20 && r.at500.rps >= 475 && r.at500.dropped === 0 && r.at500.non2xx === 0 : undefined,
     });
     rows.push({
-      measure: `API: ${t.name}: highest offered rate with p99 ≤ ${LIMIT_P99_MS} ms`,
-      figure: `${fmt(r.maxRateUnderLimit, 0)}/s`,
+      measure: `API: ${t.name}: highest offered rate with p99 ≤ ${LIMIT_P99_MS} ms (a rate that fails is tried twice)`,
+      figure: `${fmt(r.maxRateUnderLimit, 0)}/s${r.secondTries.length ? ` (held at the second try: ${r.secondTries.map((x) => fmt(x, 0)).join(', ')}/s)` : ''}`,
       baseline: isBare ? undefined : `${fmt(bare.maxRateUnderLimit, 0)}/s bare`,
     });
   }
