@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import { probeTemporal, waitUntilReady } from './readiness';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -70,23 +70,17 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     }
   };
 
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`The Temporal dev server exited with code ${child.exitCode}${opts.logFile ? `; see ${opts.logFile}` : ''}`);
-    }
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      await connection.workflowService.describeNamespace({ namespace: opts.namespace ?? 'default' });
-      await connection.close();
-      break;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`The Temporal dev server did not answer at ${address} within 60 s: ${(err as Error).message}`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  try {
+    await waitUntilReady({
+      name: 'The Temporal dev server',
+      child,
+      logFile: opts.logFile,
+      timeoutMs: 60_000,
+      probe: () => probeTemporal(address, (c) => c.workflowService.describeNamespace({ namespace: opts.namespace ?? 'default' })),
+    });
+  } catch (err) {
+    await stop();
+    throw err;
   }
   return { address, uiUrl: opts.uiPort ? `http://${ip}:${opts.uiPort}` : null, process: child, stop };
 }

@@ -5,7 +5,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
+import { logTail, probeTemporal, waitUntilReady } from './readiness';
 import { freePortIn } from './net';
 import { PROJECT_ROOT, temporalCliPath, temporalServerPaths } from './tools';
 
@@ -144,28 +144,20 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalServer> {
   };
   const address = `127.0.0.1:${ports.TS_FRONTEND_PORT}`;
   try {
-    await waitUntil(child, logFile, 120_000, async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-      } finally {
-        await connection.close();
-      }
+    await waitUntilReady({
+      name: 'The Temporal server', child, logFile, timeoutMs: 120_000, intervalMs: 500,
+      probe: () => probeTemporal(address, (c) => c.workflowService.getSystemInfo({})),
     });
     await registerNamespace(address, opts.namespace, opts.retention ?? '720h');
     // The frontend serves a namespace once its namespace cache has it (refreshed every few seconds):
     // listing workflows goes through that cache, so this waits for exactly that.
-    await waitUntil(child, logFile, 60_000, async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.listWorkflowExecutions({ namespace: opts.namespace, pageSize: 1 });
-      } finally {
-        await connection.close();
-      }
+    await waitUntilReady({
+      name: 'The Temporal server', child, logFile, timeoutMs: 60_000, intervalMs: 500,
+      probe: () => probeTemporal(address, (c) => c.workflowService.listWorkflowExecutions({ namespace: opts.namespace, pageSize: 1 })),
     });
   } catch (err) {
     await stop();
-    if (/address already in use/.test(tail(logFile, 200))) {
+    if (/address already in use/.test(logTail(logFile, 200))) {
       fs.appendFileSync(logFile, '\n[launcher] a port was taken before the server bound it: retrying on other ports\n');
       throw new PortTakenError((err as Error).message);
     }
@@ -193,28 +185,3 @@ async function registerNamespace(address: string, namespace: string, retention: 
   }
 }
 
-async function waitUntil(child: ChildProcess, logFile: string, ms: number, probe: () => Promise<unknown>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`The Temporal server exited (${child.exitCode ?? child.signalCode}); see ${logFile}:\n${tail(logFile)}`);
-    }
-    try {
-      await probe();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        throw new Error(`The Temporal server was not ready within ${ms / 1000} s (${(err as Error).message}); see ${logFile}:\n${tail(logFile)}`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
-
-function tail(file: string, lines = 20): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => l.slice(0, 400)).join('\n');
-  } catch {
-    return '';
-  }
-}

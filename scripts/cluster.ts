@@ -14,6 +14,7 @@ import { generateApiKey } from '../api/auth/api-keys';
 import { redactedDatabaseUrl } from '../infra/database-url';
 import { migrateDatabase } from '../infra/migrate';
 import { freePort } from '../infra/net';
+import { waitUntilReady } from '../infra/readiness';
 import { type TemporalServer, setupTemporalSchemas, startTemporalServer } from '../infra/temporal-server';
 import { PROJECT_ROOT } from '../infra/tools';
 
@@ -229,20 +230,13 @@ async function startWorker(dir: string, name: string, env: Record<string, string
   return proc;
 }
 
+/** Waits for `probe`; a process not ready by then is killed, so that nothing outlives the failure. */
 async function waitFor(proc: ClusterProcess, ms: number, probe: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (!proc.alive()) throw new Error(`${proc.name} exited (${proc.child.exitCode ?? proc.child.signalCode}); see ${proc.logFile}:\n${tail(proc.logFile)}`);
-    try {
-      await probe();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        await proc.kill('SIGKILL');
-        throw new Error(`${proc.name} was not ready within ${ms / 1000} s (${(err as Error).message}); see ${proc.logFile}`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  try {
+    await waitUntilReady({ name: proc.name, child: proc.child, logFile: proc.logFile, timeoutMs: ms, probe });
+  } catch (err) {
+    if (proc.alive()) await proc.kill('SIGKILL');
+    throw err;
   }
 }
 
@@ -253,13 +247,6 @@ async function stopGracefully(p: ClusterProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function tail(file: string, lines = 20): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
 
 async function main() {
   const dir = process.env.CLUSTER_DIR ?? path.join('data', `cluster-${new Date().toISOString().replace(/[:.]/g, '-')}`);
