@@ -6,6 +6,7 @@ import { createApp } from '../../api/app';
 import { closeServer, listen } from '../../api/server';
 import { createUser, ensureAdmin } from '../../api/use-cases/users';
 import { type Logger, createLogger } from '../../infra/logger';
+import { CLIENT_CHANNEL_ARGS } from '../../infra/temporal';
 import { ensureDispatcher } from '../../worker/worker';
 import type { Role } from '../../shared';
 import { type TestDatabase, freshDatabase } from './db';
@@ -62,7 +63,8 @@ export async function startSystem(
     opts.inProcessWorker === false
       ? { taskQueue: uniqueTaskQueue(), stop: async () => undefined }
       : await startWorker(workerConnection, db.prisma, undefined, notify);
-  const connection = await Connection.connect({ address });
+  // The API's channel settings, so that a test that restarts Temporal sees what the API would.
+  const connection = await Connection.connect({ address, channelArgs: CLIENT_CHANNEL_ARGS });
   const client = new Client({ connection, namespace: 'default' });
   const piiHashKey = randomBytes(32).toString('base64url');
   // The entry points' read store: plain SQLite on the embedded default, Prisma's raw queries on PostgreSQL.
