@@ -26,9 +26,9 @@ function connectionOptions(config: Config): NativeConnectionOptions & { address:
 }
 
 /**
- * grpc-js backs its reconnects off up to 120 s: after Temporal was down for a while, the API would
- * answer 503 for up to two minutes after it came back. Capped at 5 s, it finds it again within
- * ~3 s (a 40 s outage: 20.4 s before). The worker's connection (Rust core) reconnects on its own.
+ * grpc-js backs its reconnects off up to 120 s: after Temporal was down for a while, the API kept
+ * answering 503 until its next try, long after Temporal was back (20.4 s after a 40 s outage).
+ * Capped at 5 s: 3.2 s. The worker's connection (Rust core) reconnects on its own.
  */
 export const CLIENT_CHANNEL_ARGS = { 'grpc.max_reconnect_backoff_ms': 5_000 };
 

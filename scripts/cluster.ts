@@ -247,7 +247,6 @@ async function stopGracefully(p: ClusterProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-
 async function main() {
   const dir = process.env.CLUSTER_DIR ?? path.join('data', `cluster-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const t0 = Date.now();
