@@ -115,6 +115,7 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
         caseId: e.caseId,
         programmeId: programmes.get(e.caseId),
         noticeId: e.noticeId,
+        workflowId: e.workflowId ?? e.noticeId,
         filerName: e.filer.name,
         filerIdMasked: e.filer.idMasked,
         filerIdHash: e.filer.idHash,
@@ -144,7 +145,7 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
         dueAt: new Date(m.dueAt),
         rev: e.rev,
       };
-      const create = { id: e.id, caseId: e.caseId, programmeId: programmes.get(e.caseId), code: m.code, attempt: m.attempt, ...data };
+      const create = { id: e.id, caseId: e.caseId, programmeId: programmes.get(e.caseId), workflowId: e.workflowId ?? e.id, code: m.code, attempt: m.attempt, ...data };
       await sql.insert('Milestone', create, { conflict: ['id'], update: data, ifOlderThan: e.rev });
       return;
     }

@@ -93,6 +93,7 @@ export interface TrancheView {
 export interface MilestoneRecord {
   code: string;
   attempt: number;
+  /** The check's id: the id of its child workflow where it ran as one, else one the case gave it. */
   workflowId: string;
   outcome: string | null;
   score: number | null;
@@ -109,7 +110,7 @@ export interface ApplicationView {
   eligibility: { passed: boolean; failures: string[] } | null;
   revisionsUsed: number;
   reviewRound: number;
-  /** Child workflows of the case that take actions now. */
+  /** The workflows that take the running steps' actions: a child's, or the case's own where it runs the step in itself. */
   active: { reviewRound: string | null; notice: string | null; milestoneCheck: string | null };
   lastReview: { round: number; outcome: string; aggregate: number | null; submitted: number } | null;
   assessments: Record<string, { scheduledAt: string | null; place: string | null; outcome: 'pass' | 'fail' | null }>;

@@ -108,7 +108,8 @@ export type ResolveObjectionCommand = ActionContext & {
 
 export const fileObjectionUpdate = defineUpdate<PublicNoticeView, [FileObjectionCommand]>('fileObjection');
 export const resolveObjectionUpdate = defineUpdate<PublicNoticeView, [ResolveObjectionCommand]>('resolveObjection');
-export const publicNoticeViewQuery = defineQuery<PublicNoticeView>('view');
+// Named apart from the case's 'view': a case may run its notice in itself and answer both.
+export const publicNoticeViewQuery = defineQuery<PublicNoticeView>('publicNotice');
 
 // ---- Milestone check (中期评估 / 验收) ----
 
@@ -145,4 +146,5 @@ export type RecordScoreCommand = ActionContext & { score: number };
 
 export const submitReportUpdate = defineUpdate<MilestoneCheckView, [SubmitReportCommand]>('submitReport');
 export const recordScoreUpdate = defineUpdate<MilestoneCheckView, [RecordScoreCommand]>('recordScore');
-export const milestoneCheckViewQuery = defineQuery<MilestoneCheckView>('view');
+// Named apart from the case's 'view', as the notice's.
+export const milestoneCheckViewQuery = defineQuery<MilestoneCheckView>('milestoneCheck');

@@ -18,13 +18,24 @@ export type CaseEvent =
       type: 'objection';
       caseId: string;
       noticeId: string;
+      /** The workflow that takes its resolution (the notice's own, or its case's); absent from events made before it was said. */
+      workflowId?: string;
       rev: number;
       objection: ObjectionView;
       filer: ObjectionFiler;
       resolvedById: string | null;
     }
   | { type: 'tranche'; caseId: string; rev: number; tranche: TrancheView }
-  | { type: 'milestone'; caseId: string; id: string; rev: number; milestone: MilestoneCheckView; reportSummary: string | null }
+  | {
+      type: 'milestone';
+      caseId: string;
+      id: string;
+      /** The workflow that takes its report and score (the check's own, or its case's); absent from events made before it was said. */
+      workflowId?: string;
+      rev: number;
+      milestone: MilestoneCheckView;
+      reportSummary: string | null;
+    }
   | {
       type: 'notify';
       key: string;

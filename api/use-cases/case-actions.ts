@@ -275,7 +275,7 @@ async function targetWorkflow(
 const OPEN_SEAT = `'assigned', 'accepted'`;
 const OPEN_CHECK = `'awaiting_report', 'overdue', 'awaiting_score'`;
 
-/** The child workflow the read model says takes this caller's action on the case, if it says. */
+/** The workflow the read model says takes this caller's action on the case (a child's, or the case's own), if it says. */
 async function childOnRecord(deps: AppDeps, target: Exclude<Target, 'case'>, actor: Actor, params: Record<string, string> & { id: string }): Promise<string | null> {
   const caseId = params.id;
   if (target === 'reviewRound') {
@@ -288,12 +288,15 @@ async function childOnRecord(deps: AppDeps, target: Exclude<Target, 'case'>, act
     return seat ? seat.id.slice(0, -(actor.id.length + 1)) : null;
   }
   if (target === 'milestoneCheck') {
-    const [check] = await deps.reads.all<{ id: string }>(`SELECT "id" FROM "Milestone" WHERE "caseId" = ? AND "status" IN (${OPEN_CHECK}) ORDER BY "attempt" DESC LIMIT 1`, [caseId]);
-    return check?.id ?? null;
+    const [check] = await deps.reads.all<{ workflowId: string }>(
+      `SELECT "workflowId" FROM "Milestone" WHERE "caseId" = ? AND "status" IN (${OPEN_CHECK}) ORDER BY "attempt" DESC LIMIT 1`,
+      [caseId],
+    );
+    return check?.workflowId ?? null;
   }
   if (!params.objectionId) return null;
-  const [objection] = await deps.reads.all<{ caseId: string; noticeId: string }>('SELECT "caseId", "noticeId" FROM "Objection" WHERE "id" = ?', [params.objectionId]);
-  return objection?.caseId === caseId ? objection.noticeId : null;
+  const [objection] = await deps.reads.all<{ caseId: string; workflowId: string }>('SELECT "caseId", "workflowId" FROM "Objection" WHERE "id" = ?', [params.objectionId]);
+  return objection?.caseId === caseId ? objection.workflowId : null;
 }
 
 export async function runCaseAction(

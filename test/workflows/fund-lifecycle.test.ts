@@ -47,10 +47,13 @@ it('runs the straight path from submission to close-out, paying 60% on signing a
 
   // The projector runs as a local activity (projector-local-activity): the only activity tasks on
   // the server are the rules' and the money's, and an action is accepted and answered within one
-  // workflow task, its projection's marker between the two.
+  // workflow task, its projection's marker between the two. The case runs its notices and milestone
+  // checks in itself (case-runs-notices-and-checks): its one child is the review round.
   const events = (await c.handle.fetchHistory()).events!;
   const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
   expect(scheduled.sort()).toEqual(['checkEligibility', 'commitAward', 'payTranche', 'payTranche']);
+  const children = events.flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name ?? []);
+  expect(children).toEqual(['reviewRoundWorkflow']);
   const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'signAgreement');
   const updateId = events[accepted]?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId;
   const answered = events.findIndex((e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === updateId);

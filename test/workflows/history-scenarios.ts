@@ -1,5 +1,15 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { applyForRenewalUpdate, cancelStationUpdate, countersignUpdate, declareConflictUpdate, decideRenewalUpdate, signUpdate, withdrawUpdate } from '../../shared';
+import {
+  applyForRenewalUpdate,
+  cancelStationUpdate,
+  countersignUpdate,
+  declareConflictUpdate,
+  decideRenewalUpdate,
+  fileObjectionUpdate,
+  resolveObjectionUpdate,
+  signUpdate,
+  withdrawUpdate,
+} from '../../shared';
 import { CaseDriver } from '../helpers/case-driver';
 import { StationDriver } from '../helpers/station-driver';
 import type { TestDatabase } from '../helpers/db';
@@ -30,6 +40,26 @@ export const scenarios: Record<string, Scenario> = {
     await round.executeUpdate(declareConflictUpdate, { args: [{ actor: { id: first, role: 'reviewer' }, conflict: true, reason: 'recorded' }] });
     await c.reviewersScore(8);
     await c.waitFor('defence');
+    return c.id;
+  },
+  // Recorded after case-runs-notices-and-checks (HOSTED_STEPS_PATCH): the same path, the notices and
+  // milestone checks run in the case itself.
+  'fund-runs-notices-and-checks': panelAtOnceToCloseOut,
+  // Recorded after case-runs-notices-and-checks: objections filed with and resolved by the case
+  // itself, one dismissed and one upheld, which sends the case back to expert review.
+  async 'fund-objection-upheld-in-case'(env, taskQueue, db) {
+    const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
+    await c.closeCallAndAccept();
+    await c.reviewersScore(8);
+    await c.passAssessments();
+    await c.award();
+    const filer = { name: 'Li Na', idMasked: '110101********0011', idHash: 'recorded', contact: '13800000000' };
+    await c.handle.executeUpdate(fileObjectionUpdate, { args: [{ filer, text: 'Held another award for this project' }] });
+    const filed = await c.handle.executeUpdate(fileObjectionUpdate, { args: [{ filer, text: 'The prototype was bought' }] });
+    const [first, second] = filed.objections;
+    await c.handle.executeUpdate(resolveObjectionUpdate, { args: [{ actor: c.officer, objectionId: first!.id, resolution: 'dismissed', reason: 'recorded' }] });
+    await c.handle.executeUpdate(resolveObjectionUpdate, { args: [{ actor: c.officer, objectionId: second!.id, resolution: 'upheld', action: 'back_to_review', reason: 'recorded' }] });
+    await c.waitFor('expert_review');
     return c.id;
   },
   async 'fund-withdrawn-in-review'(env, taskQueue, db) {

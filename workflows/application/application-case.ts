@@ -295,10 +295,11 @@ export class ApplicationCase {
     this.awardDecision = cmd;
   }
 
-  startNotice(now: Date, noticeWorkflowId: string, subject: string): void {
-    this.active.notice = noticeWorkflowId;
+  /** `host` is the workflow that takes the notice's objections: its own child, or this case. */
+  startNotice(now: Date, noticeId: string, subject: string, host: string): void {
+    this.active.notice = host;
     this.moveTo('public_notice', now, null, { waitingOn: 'public', what: `Public notice of the ${subject}`, dueAt: null }, { subject, award: this.award, finalDecision: this.finalDecision });
-    this.notifyApplicant(`notice:${noticeWorkflowId}`, `The ${subject} is published for public notice`);
+    this.notifyApplicant(`notice:${noticeId}`, `The ${subject} is published for public notice`);
   }
 
   noticeEnded(): void {
@@ -431,9 +432,10 @@ export class ApplicationCase {
 
   // ---- Milestones and final acceptance ---------------------------------------------------------
 
-  startMilestone(now: Date, m: MilestoneConfig, attempt: number, workflowId: string, dueAt: Date): void {
-    this.active.milestoneCheck = workflowId;
-    this.milestones.push({ code: m.code, attempt, workflowId, outcome: null, score: null });
+  /** `host` is the workflow that takes the check's report and score: its own child, or this case. */
+  startMilestone(now: Date, m: MilestoneConfig, attempt: number, checkId: string, dueAt: Date, host: string): void {
+    this.active.milestoneCheck = host;
+    this.milestones.push({ code: m.code, attempt, workflowId: checkId, outcome: null, score: null });
     this.next = { waitingOn: 'applicant', what: `Submit the ${m.label} report`, dueAt: dueAt.toISOString() };
     if (m.final && this.stage !== 'final_acceptance') {
       this.moveTo('final_acceptance', now, null, this.next, { milestone: m.code, attempt });

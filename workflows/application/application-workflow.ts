@@ -6,6 +6,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
@@ -15,7 +16,9 @@ import {
   type ApplicationStage,
   type ApplicationView,
   type ApplicationWorkflowInput,
+  type MilestoneCheckInput,
   type MilestoneCheckResult,
+  type PublicNoticeInput,
   type PublicNoticeOutcome,
   afterMonths,
   applicationViewQuery,
@@ -36,12 +39,26 @@ import {
   submitUpdate,
   withdrawUpdate,
 } from '../../shared';
-import { business } from '../lib/activities';
+import { business, calculation } from '../lib/activities';
 import { Projector } from '../lib/projector';
+import { MilestoneCheck } from '../milestone-check/milestone-check';
 import { milestoneCheckWorkflow } from '../milestone-check/milestone-check-workflow';
+import { runMilestoneCheck, setMilestoneCheckHandlers } from '../milestone-check/run-milestone-check';
+import { PublicNotice } from '../public-notice/public-notice';
 import { publicNoticeWorkflow } from '../public-notice/public-notice-workflow';
+import { runPublicNotice, setPublicNoticeHandlers } from '../public-notice/run-public-notice';
 import { reviewRoundWorkflow } from '../review-round/review-round-workflow';
 import { ApplicationCase } from './application-case';
+
+/**
+ * A case that began with this patch runs its public notices and milestone checks in itself, taking
+ * their objection, report and score updates, where one that began before it ran each as a child
+ * workflow. A child costs the server its own history, start and close, several workflow tasks on
+ * either side and two visibility records; a fund case ran four of them. Asked once, at the start,
+ * so that a case keeps one way for its whole run: a case that began before the patch replays
+ * without its marker and keeps its children.
+ */
+export const HOSTED_STEPS_PATCH = 'case-runs-notices-and-checks';
 
 /** Rethrows a business refusal from an activity as the update's own failure, keeping its type. */
 function asUpdateFailure(err: unknown): unknown {
@@ -63,6 +80,9 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
   const kase = new ApplicationCase(input, projector.emit);
   projector.watchView('application', input.applicationId, () => kase.view());
   const lifecycle = new CancellationScope();
+  const hostsSteps = patched(HOSTED_STEPS_PATCH);
+  let notice: PublicNotice | null = null;
+  let check: MilestoneCheck | null = null;
   let lastCheck: MilestoneCheckResult | null = null;
   const now = () => new Date();
   const programmeId = input.programme.id;
@@ -198,6 +218,8 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
   );
   setHandler(migrateConfigUpdate, (cmd) => (kase.migrate(cmd), reply()), { validator: (cmd) => kase.validateMigrate(cmd) });
   setHandler(applicationViewQuery, () => kase.view());
+  setPublicNoticeHandlers(() => notice, projector.flush);
+  setMilestoneCheckHandlers(() => check, projector.flush);
 
   // ---- Steps of the lifecycle ----------------------------------------------------------------
 
@@ -232,14 +254,23 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
 
   const runNotice = async (subject: string): Promise<PublicNoticeOutcome> => {
     const id = `${workflowId}:notice:${kase.historyLength}`;
-    kase.startNotice(now(), id, subject);
-    await projector.flush();
-    const outcome = await executeChild(publicNoticeWorkflow, {
-      workflowId: id,
-      args: [{ caseKind: 'application', caseId: input.applicationId, subject, workingDays: kase.rules.publicNotice.workingDays, timeScale: kase.rules.timeScale }],
-    });
-    kase.noticeEnded();
-    return outcome;
+    const args: PublicNoticeInput = { caseKind: 'application', caseId: input.applicationId, subject, workingDays: kase.rules.publicNotice.workingDays, timeScale: kase.rules.timeScale };
+    if (!hostsSteps) {
+      kase.startNotice(now(), id, subject, id);
+      await projector.flush();
+      const outcome = await executeChild(publicNoticeWorkflow, { workflowId: id, args: [args] });
+      kase.noticeEnded();
+      return outcome;
+    }
+    kase.startNotice(now(), id, subject, workflowId);
+    notice = new PublicNotice(args, id, workflowId, now(), projector.emit);
+    try {
+      await projector.flush();
+      return await runPublicNotice(notice, projector.flush, calculation.noticeEndsAt);
+    } finally {
+      notice = null;
+      kase.noticeEnded();
+    }
   };
 
   const formalReview = async (): Promise<boolean> => {
@@ -346,14 +377,22 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
   const runCheck = async (code: string, attempt: number, dueAt: Date) => {
     const m = kase.rules.milestones.find((x) => x.code === code)!;
     const id = `${workflowId}:milestone:${code}:${attempt}`;
-    kase.startMilestone(now(), m, attempt, id, dueAt);
-    await projector.flush();
-    const result = await executeChild(milestoneCheckWorkflow, {
-      workflowId: id,
-      args: [{ caseKind: 'application', caseId: input.applicationId, reporterId: input.applicantId, milestone: m, attempt, dueAt: dueAt.toISOString(), timeScale: kase.rules.timeScale }],
-    });
-    lastCheck = result;
-    return result;
+    const args: MilestoneCheckInput = { caseKind: 'application', caseId: input.applicationId, reporterId: input.applicantId, milestone: m, attempt, dueAt: dueAt.toISOString(), timeScale: kase.rules.timeScale };
+    if (!hostsSteps) {
+      kase.startMilestone(now(), m, attempt, id, dueAt, id);
+      await projector.flush();
+      lastCheck = await executeChild(milestoneCheckWorkflow, { workflowId: id, args: [args] });
+      return lastCheck;
+    }
+    // The check's start goes to the read model with the case's, in one batch.
+    kase.startMilestone(now(), m, attempt, id, dueAt, workflowId);
+    check = new MilestoneCheck(args, id, workflowId, projector.emit);
+    try {
+      lastCheck = await runMilestoneCheck(check, projector.flush);
+    } finally {
+      check = null;
+    }
+    return lastCheck;
   };
 
   const milestones = async (signedAt: Date): Promise<void> => {

@@ -26,6 +26,15 @@ export const localProjection = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
+/**
+ * Pure computations (working-day arithmetic on the official calendar): local activities, run in the
+ * worker within the workflow task that asks, their result kept in history like any activity's.
+ */
+export const calculation = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '10 seconds' },
+});
+
 /** Money and rules: business refusals (BudgetExhausted...) are non-retryable ApplicationFailures. */
 export const business = proxyActivities<Activities>({
   startToCloseTimeout: '12 seconds',

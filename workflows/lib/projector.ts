@@ -47,8 +47,8 @@ export class Projector {
     this.watched = { caseKind, caseId, view };
   }
 
-  /** Resolves once every event emitted so far is in the read model. */
-  flush(): Promise<void> {
+  /** Resolves once every event emitted so far is in the read model. Bound, to be handed on. */
+  readonly flush = (): Promise<void> => {
     // The newest patch is asked first, and a workflow that has it never asks for the older one:
     // each patch a workflow asks for costs a marker and a search-attribute upsert on the server.
     const local = patched(PROJECTOR_LOCAL_PATCH);
@@ -77,5 +77,5 @@ export class Projector {
     this.next = next;
     this.tail = next;
     return next;
-  }
+  };
 }

@@ -21,9 +21,15 @@ export class MilestoneCheck {
   private rev = 0;
   private readonly remindersSent: number[] = [];
 
+  /**
+   * @param id the check's own id, keying its row and events: its child workflow's id, or the id the
+   *   case gives it when the case runs the check in itself
+   * @param host the workflow that takes the check's report and score: the child itself, or the case
+   */
   constructor(
     private readonly input: MilestoneCheckInput,
-    private readonly workflowId: string,
+    private readonly id: string,
+    private readonly host: string,
     private readonly emit: (...e: CaseEvent[]) => void,
   ) {}
 
@@ -73,7 +79,7 @@ export class MilestoneCheck {
     this.notifyApplicant('overdue', `The ${this.input.milestone.label} report is overdue`);
     this.emit({
       type: 'notify',
-      key: `${this.workflowId}:escalated`,
+      key: `${this.id}:escalated`,
       caseId: this.input.caseId,
       to: { role: 'officer' },
       kind: 'milestone.overdue',
@@ -98,7 +104,7 @@ export class MilestoneCheck {
     this.changed();
     this.emit({
       type: 'notify',
-      key: `${this.workflowId}:reported`,
+      key: `${this.id}:reported`,
       caseId: this.input.caseId,
       to: { role: 'officer' },
       kind: 'milestone.reported',
@@ -148,7 +154,8 @@ export class MilestoneCheck {
     this.emit({
       type: 'milestone',
       caseId: this.input.caseId,
-      id: this.workflowId,
+      id: this.id,
+      workflowId: this.host,
       rev: ++this.rev,
       milestone: this.view(),
       reportSummary: this.summary,
@@ -158,7 +165,7 @@ export class MilestoneCheck {
   private notifyApplicant(purpose: string, message: string): void {
     this.emit({
       type: 'notify',
-      key: `${this.workflowId}:${purpose}`,
+      key: `${this.id}:${purpose}`,
       caseId: this.input.caseId,
       to: { userId: this.input.reporterId },
       kind: 'milestone.report_due',
@@ -171,7 +178,7 @@ export class MilestoneCheck {
     this.emit({
       type: 'audit',
       caseKind: this.input.caseKind,
-      key: `${this.workflowId}:${action}`,
+      key: `${this.id}:${action}`,
       caseId: this.input.caseId,
       actor: cmd.actor,
       action,

@@ -25,19 +25,33 @@ export class PublicNotice {
   private endsAt: Date | null = null;
   private result: PublicNoticeOutcome | null = null;
 
+  /**
+   * @param id the notice's own id, keying its events and objections: its child workflow's id, or the
+   *   id the case gives it when the case runs the notice in itself
+   * @param host the workflow that takes the objection actions: the child itself, or the case
+   */
   constructor(
     private readonly input: PublicNoticeInput,
-    private readonly workflowId: string,
-    private readonly startsAt: Date,
+    private readonly id: string,
+    private readonly host: string,
+    readonly startsAt: Date,
     private readonly emit: (...e: CaseEvent[]) => void,
   ) {}
+
+  get workingDays(): number {
+    return this.input.workingDays;
+  }
+
+  get timeScale(): number {
+    return this.input.timeScale;
+  }
 
   open(endsAt: Date): void {
     this.endsAt = endsAt;
     this.emit({
       type: 'audit',
       caseKind: this.input.caseKind,
-      key: `${this.workflowId}:opened`,
+      key: `${this.id}:opened`,
       caseId: this.input.caseId,
       actor: null,
       action: 'notice.opened',
@@ -83,7 +97,7 @@ export class PublicNotice {
   file(cmd: FileObjectionCommand, now: Date): Objection {
     this.validateFile(cmd, now);
     const o: Objection = {
-      id: `${this.workflowId}:objection:${this.objections.length + 1}`,
+      id: `${this.id}:objection:${this.objections.length + 1}`,
       filerName: cmd.filer.name.trim(),
       filedAt: now.toISOString(),
       text: cmd.text.trim(),
@@ -159,6 +173,6 @@ export class PublicNotice {
   private changed(o: Objection): void {
     o.rev++;
     const { filer, resolvedById, rev, ...objection } = o;
-    this.emit({ type: 'objection', caseId: this.input.caseId, noticeId: this.workflowId, rev, objection, filer, resolvedById });
+    this.emit({ type: 'objection', caseId: this.input.caseId, noticeId: this.id, workflowId: this.host, rev, objection, filer, resolvedById });
   }
 }
