@@ -123,6 +123,14 @@ export interface ApplicationView {
   closedReason: string | null;
 }
 
+/**
+ * The running milestone check's own id, for keying a client's once-only report and score: `active.milestoneCheck`
+ * names the workflow taking the check's actions, which is the case itself where the case runs its checks.
+ */
+export function runningMilestoneCheck(view: Pick<ApplicationView, 'active' | 'milestones'>): string | null {
+  return view.active.milestoneCheck ? (view.milestones.at(-1)?.workflowId ?? null) : null;
+}
+
 export const submitUpdate = defineUpdate<ApplicationView, [SubmitCommand]>('submit');
 export const withdrawUpdate = defineUpdate<ApplicationView, [WithdrawCommand]>('withdraw');
 export const formalReviewUpdate = defineUpdate<ApplicationView, [FormalReviewCommand]>('decideFormalReview');

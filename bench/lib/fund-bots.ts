@@ -3,7 +3,7 @@
 // tranches, two milestone checks, accepted at the end), timing every action. Used by the lifecycle
 // and contention measurements. Time is compressed by the programme's own `timeScale`; every
 // deadline is long enough (in compressed days) that the bots never miss one.
-import { FINAL_STAGES } from '../../shared';
+import { FINAL_STAGES, runningMilestoneCheck } from '../../shared';
 import type { ProgrammeConfigInput } from '../../shared/programme-config';
 import { type Api, log } from './http';
 
@@ -235,7 +235,7 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
               const view = await api.call(c.key, 'GET', url);
               const wf = view.body?.workflow;
               if (!wf) return;
-              const check = wf.active.milestoneCheck as string | null;
+              const check = runningMilestoneCheck(wf);
               if (check) {
                 await once(c.id, `report-${check}`, 'milestone/report', () => api.call(c.key, 'POST', `${url}/milestone/report`, { summary: 'Progress as planned' }));
                 await once(c.id, `score-${check}`, 'milestone/score', () => api.call(officer.key, 'POST', `${url}/milestone/score`, { score: 85 }));

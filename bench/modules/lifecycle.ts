@@ -70,7 +70,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
       },
       { measure: 'Lifecycle: update round trip p50 / p95 / p99', figure: `${ms(ours.p50Ms)} / ${ms(ours.p95Ms)} / ${ms(ours.p99Ms)}`, baseline: `${ms(bare.p50Ms)} / ${ms(bare.p95Ms)} / ${ms(bare.p99Ms)} bare` },
       {
-        measure: 'Lifecycle: mean update round trip, against the same calls replayed on bare workflows at the moments the bots sent them (one bare workflow for each of a case\'s: its own, its review round\'s, its milestone checks\')',
+        measure: 'Lifecycle: mean update round trip, against the same calls replayed on bare workflows at the moments the bots sent them (one bare workflow for each of a case\'s: its own and its review round\'s)',
         figure: ms(ours.meanMs),
         baseline: `${ms(replayed.meanMs)} / p99 ${ms(replayed.p99Ms)} bare`,
         ratio: `${replayRatio}x`,
@@ -107,15 +107,15 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
 /** Longest stretch with no call in flight that a replay keeps (the wait for the call to close, and the compressed timers, are cut to it). */
 const REPLAY_IDLE_MS = 1_000;
 
-/** The workflow of a case a call goes to: the case's own, its review round's, or its milestone check's (one at a time). */
+/** The workflow of a case a call goes to: its review round's, or the case's own (its milestone checks' too). */
 function targetOf(t: TracedAction): string {
-  const child = t.action.startsWith('review/') ? 'round' : t.action.startsWith('milestone/') ? 'check' : 'case';
+  const child = t.action.startsWith('review/') ? 'round' : 'case';
   return `${t.caseId}:${child}`;
 }
 
 /**
- * Sends the bots' calls again to bare workflows (one for each workflow the calls went to: a case's,
- * its review round's, its milestone checks'; each taking as many updates as that one did, each
+ * Sends the bots' calls again to bare workflows (one for each workflow the calls went to: a case's and
+ * its review round's; each taking as many updates as that one did, each
  * running its share of the activities and local activities), each call at the moment it left in the bots' run, whether
  * or not the calls before it have answered. Stretches where none of the bots' calls was in flight
  * are cut to REPLAY_IDLE_MS.

@@ -3,6 +3,8 @@
 // case has closed. Each persona scripts one applicant's fate. `npm run demo` prints it; the chaos
 // tests run it while they kill the worker, and check every case ends as its persona says.
 
+import { runningMilestoneCheck } from '../../shared';
+
 export const SCALE = 1_296_000; // one day in 1/15 s
 export const FIELDS = ['new-energy', 'advanced-manufacturing', 'biomedicine', 'electronics'];
 export const TIERS = { A: 800_000_000, B: 500_000_000, C: 200_000_000 } as const;
@@ -278,11 +280,14 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
             return once(c, 'countersign', (k) => api.call(officer, 'POST', `/applications/${c.id}/countersign`, {}, k));
           case 'in_progress':
           case 'final_acceptance': {
-            if (p.forceTerminate && wf.tranches[0]?.status === 'paid') {
+            if (p.forceTerminate) {
+              // Terminated once its first tranche is paid, with no milestone reported meanwhile: else the
+              // team's reports could race finance's approvals to the final acceptance.
+              if (wf.tranches[0]?.status !== 'paid') return;
               return once(c, 'force', (k) => api.call(officer, 'POST', `/applications/${c.id}/force-terminate`, { reason: 'Research records were falsified' }, k));
             }
-            if (wf.active.milestoneCheck) {
-              const check = wf.active.milestoneCheck as string;
+            const check = runningMilestoneCheck(wf);
+            if (check) {
               await once(c, `report-${check}`, (k) => api.call(c.key, 'POST', `/applications/${c.id}/milestone/report`, { summary: 'Progress as planned' }, k));
               const m = wf.milestones[attempt - 1];
               const score = m.code === 'midterm' ? (p.midterm?.[m.attempt - 1] ?? 78) : 84;

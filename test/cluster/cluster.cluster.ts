@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { type Cluster, type ClusterProcess, startCluster } from '../../scripts/cluster';
 import { PROJECT_ROOT } from '../../infra/tools';
+import { runningMilestoneCheck } from '../../shared';
 
 const run = promisify(execFile);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'programme-flow-cluster-'));
@@ -260,7 +261,7 @@ test('cases run to their ends through both APIs while a worker and an API are ki
             return once(c, 'countersign', () => api.call(officer, 'POST', `/applications/${c.id}/countersign`, {}));
           case 'in_progress':
           case 'final_acceptance': {
-            const check = wf.active.milestoneCheck as string | null;
+            const check = runningMilestoneCheck(wf);
             if (check) {
               await once(c, `report-${check}`, () => api.call(c.key, 'POST', `/applications/${c.id}/milestone/report`, { summary: 'Progress as planned' }));
               return once(c, `score-${check}`, () => api.call(officer, 'POST', `/applications/${c.id}/milestone/score`, { score: 80 }));
