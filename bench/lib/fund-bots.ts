@@ -89,6 +89,11 @@ export interface FundRunOptions {
   timeScale?: number;
   timeoutMs?: number;
   label: string;
+  /**
+   * Called as the bots' work begins (users, keys and the programme made; the first draft next),
+   * pauses (every case submitted; waiting for the call to close) and resumes (the call closed).
+   */
+  onPhase?: (phase: 'start' | 'pause' | 'resume') => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -125,6 +130,7 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
     config: benchFundConfig(o.timeScale ?? BENCH_TIME_SCALE, field),
   });
 
+  o.onPhase?.('start');
   const t0 = Date.now();
   const latencies: Record<string, number[]> = {};
   const trace: TracedAction[] = [];
@@ -169,7 +175,9 @@ export async function runFundCases(api: Api, adminKey: string, o: FundRunOptions
   const late = applicants.length - cases.length;
   // Nothing moves before the call closes: throughput counts from then.
   const closedAt = t0 + closesIn;
+  o.onPhase?.('pause');
   await sleep(Math.max(0, closedAt - Date.now()));
+  o.onPhase?.('resume');
   log(`${o.label}: ${cases.length} cases submitted in ${Date.now() - t0} ms; the call closes ${Math.max(0, closesIn - (Date.now() - t0))} ms from now`);
 
   const finals = new Set<string>(FINAL_STAGES);

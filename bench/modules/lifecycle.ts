@@ -4,12 +4,21 @@ import { type TracedAction, runFundCases } from '../lib/fund-bots';
 import { meanHistoryCost } from '../lib/history';
 import { log } from '../lib/http';
 import { type BenchContext, type ModuleResult, fmt, ms } from '../lib/context';
+import { type CpuParts, cpuNow, cpuPer, cpuSpent, cpuTotal, sumParts } from '../lib/cpu';
 import { pool, ratio, summarise } from '../lib/stats';
 
 export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   const asked = ctx.quick ? 3 : 30;
   log(`lifecycle: ${asked} cases, submission to close-out`);
-  const run = await runFundCases(ctx.api, ctx.info.adminKey, { cases: asked, label: 'lifecycle', reviewers: Math.max(8, Math.ceil(asked / 2)) });
+  // CPU is counted while the bots work, not while they wait for the call to close.
+  const at: Partial<Record<'start' | 'pause' | 'resume', CpuParts | null>> = {};
+  const run = await runFundCases(ctx.api, ctx.info.adminKey, {
+    cases: asked,
+    label: 'lifecycle',
+    reviewers: Math.max(8, Math.ceil(asked / 2)),
+    onPhase: (phase) => (at[phase] = cpuNow(ctx.info.pid)),
+  });
+  const cpu = sumParts(cpuSpent(at.start ?? null, at.pause ?? null), cpuSpent(at.resume ?? null, cpuNow(ctx.info.pid)));
   const n = run.cases.length;
   ctx.shared.lifecycleCaseIds = run.caseIds;
   const cost = await meanHistoryCost(ctx.temporal, run.caseIds.slice(0, 3));
@@ -26,6 +35,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   const activities = Math.round(cost.activities);
   const localActivities = Math.round(cost.localActivities);
   const steps: number[] = [];
+  const bareCpuAtStart = cpuNow(ctx.info.pid);
   const t0 = Date.now();
   await pool(Array.from({ length: n }), n, async () => {
     const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', { updates, activities, localActivities });
@@ -36,6 +46,13 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
     }
   });
   const bareWallMs = Date.now() - t0;
+  const bareCpu = cpuSpent(bareCpuAtStart, cpuNow(ctx.info.pid));
+  // CPU per round trip, by part: the bots' run from its first draft to its last close-out, less the
+  // wait for the call to close (the bots' polls and the notification dispatcher included), against
+  // the closed-loop baseline.
+  const cpuPerTrip = cpu && bareCpu ? { ours: cpuPer(cpu, all.length), bare: cpuPer(bareCpu, steps.length) } : null;
+  const cpuRatio = cpu && bareCpu ? ratio(cpuTotal(cpu) / Math.max(1, all.length), cpuTotal(bareCpu) / Math.max(1, steps.length)) : null;
+  if (cpuPerTrip) log(`lifecycle: CPU per round trip ${cpuPerTrip.ours.total} ms vs ${cpuPerTrip.bare.total} ms bare (${cpuRatio}x)`);
   const bare = summarise(steps);
   const bareCasesPerSecond = n / (bareWallMs / 1000);
   const busyRatio = ratio(ours.meanMs, bare.meanMs);
@@ -68,6 +85,17 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
         target: '≤ 1.3x',
         met: busyRatio !== null && busyRatio <= 1.3,
       },
+      ...(cpuPerTrip
+        ? [
+            {
+              measure:
+                "Lifecycle: CPU per update round trip: the system process's main thread (API, activities, database) + its other threads (workflow sandbox, V8 helpers) + Temporal Core's threads + the Temporal server + the bots",
+              figure: `${cpuParts(cpuPerTrip.ours)} = ${fmt(cpuPerTrip.ours.total)} ms`,
+              baseline: `${cpuParts(cpuPerTrip.bare)} = ${fmt(cpuPerTrip.bare.total)} ms bare`,
+              ratio: `${cpuRatio}x`,
+            },
+          ]
+        : []),
       { measure: 'Lifecycle: update round trip p50 / p95 / p99', figure: `${ms(ours.p50Ms)} / ${ms(ours.p95Ms)} / ${ms(ours.p99Ms)}`, baseline: `${ms(bare.p50Ms)} / ${ms(bare.p95Ms)} / ${ms(bare.p99Ms)} bare` },
       {
         measure: 'Lifecycle: mean update round trip, against the same calls replayed on bare workflows at the moments the bots sent them (one bare workflow for each of a case\'s: its own and its review round\'s)',
@@ -99,10 +127,13 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
       byAction,
       baseline: { updatesPerCase: updates, activitiesPerCase: activities, localActivitiesPerCase: localActivities, wallMs: bareWallMs, casesPerSecond: bareCasesPerSecond, roundTrip: bare },
       replay: { calls: replay.steps.length, wallMs: replay.wallMs, idleCutMs: replay.idleCutMs, roundTrip: replayed, byAction: Object.fromEntries(Object.entries(replay.byAction).map(([a, v]) => [a, summarise(v)])) },
-      ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio, meanRoundTripReplayed: replayRatio },
+      cpuPerRoundTripMs: cpuPerTrip,
+      ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio, meanRoundTripReplayed: replayRatio, cpuPerRoundTrip: cpuRatio },
     },
   };
 }
+
+const cpuParts = (p: CpuParts) => [p.main, p.otherThreads, p.core, p.temporal, p.bots].map((v) => fmt(v)).join(' + ');
 
 /** Longest stretch with no call in flight that a replay keeps (the wait for the call to close, and the compressed timers, are cut to it). */
 const REPLAY_IDLE_MS = 1_000;
