@@ -54,9 +54,6 @@ export const scenarios: Record<string, Scenario> = {
     await c.waitFor('defence');
     return c.id;
   },
-  // Recorded after next-check-carries-milestone-result (NEXT_CHECK_CARRIES_RESULT_PATCH): the panel
-  // at once to close-out, the second milestone check's start carrying the first one's result.
-  'fund-next-check-carries-result': panelAtOnceToCloseOut,
   // Recorded after case-runs-notices-and-checks (HOSTED_STEPS_PATCH): the same path, the notices and
   // milestone checks run in the case itself.
   'fund-runs-notices-and-checks': panelAtOnceToCloseOut,

@@ -60,15 +60,6 @@ import { ApplicationCase } from './application-case';
  */
 export const HOSTED_STEPS_PATCH = 'case-runs-notices-and-checks';
 
-/**
- * From this patch on, a milestone check that leads straight to the next one (passed, or sent to
- * rectification) leaves its result to the next check's start to carry to the read model, in the
- * same workflow task. The flush of its own was a local activity in the task of the score that ended
- * the check, which answers only once all of them are done: a score ran three before its answer left
- * (test/histories/fund-runs-notices-and-checks.json, events 126-132), now two.
- */
-export const NEXT_CHECK_CARRIES_RESULT_PATCH = 'next-check-carries-milestone-result';
-
 /** Rethrows a business refusal from an activity as the update's own failure, keeping its type. */
 function asUpdateFailure(err: unknown): unknown {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) {
@@ -90,7 +81,6 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
   projector.watchView('application', input.applicationId, () => kase.view());
   const lifecycle = new CancellationScope();
   const hostsSteps = patched(HOSTED_STEPS_PATCH);
-  const nextCheckCarriesResult = hostsSteps && patched(NEXT_CHECK_CARRIES_RESULT_PATCH);
   let notice: PublicNotice | null = null;
   let check: MilestoneCheck | null = null;
   let lastCheck: MilestoneCheckResult | null = null;
@@ -417,15 +407,14 @@ export async function applicationWorkflow(input: ApplicationWorkflowInput): Prom
           if (result.passed) {
             kase.milestoneFinished(result, 'passed');
             kase.releaseTranchesAfter(m.code);
-            // The next check's start carries these events, in the same workflow task.
-            if (!nextCheckCarriesResult || i + 1 >= kase.rules.milestones.length) await projector.flush();
+            await projector.flush();
             break;
           }
           if (result.outcome === 'scored' && kase.extensionsUsed < kase.rules.limits.maxExtensions) {
             kase.milestoneFinished(result, 'rectify');
             kase.extensionsUsed++;
             kase.withholdTranchesAfter(m.code);
-            if (!nextCheckCarriesResult) await projector.flush();
+            await projector.flush();
             attempt++;
             dueAt = rectifyAt();
             continue;
