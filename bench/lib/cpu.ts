@@ -70,7 +70,7 @@ export function cpuNow(serverPid: number): CpuParts | null {
   }
   for (const pid of descendants(serverPid)) {
     const stat = read(`/proc/${pid}/stat`);
-    // A process's own ticks and those of its children it has waited for.
+    // Each descendant's own ticks (the dev server and whatever it runs).
     if (stat) parts.temporal += ticks(stat) / TICKS_PER_SECOND;
   }
   const own = process.cpuUsage();
@@ -78,30 +78,26 @@ export function cpuNow(serverPid: number): CpuParts | null {
   return parts;
 }
 
-/** What each part spent between two readings. */
-export function cpuSpent(from: CpuParts | null, to: CpuParts | null): CpuParts | null {
-  if (!from || !to) return null;
-  return {
-    main: to.main - from.main,
-    otherThreads: to.otherThreads - from.otherThreads,
-    core: to.core - from.core,
-    temporal: to.temporal - from.temporal,
-    bots: to.bots - from.bots,
-  };
+const PARTS = ['main', 'otherThreads', 'core', 'temporal', 'bots'] as const;
+
+/** Applies `f` part by part to two readings; null when either is missing. */
+function byPart(a: CpuParts | null, b: CpuParts | null, f: (x: number, y: number) => number): CpuParts | null {
+  if (!a || !b) return null;
+  return Object.fromEntries(PARTS.map((k) => [k, f(a[k], b[k])])) as unknown as CpuParts;
 }
+
+/** What each part spent between two readings. */
+export const cpuSpent = (from: CpuParts | null, to: CpuParts | null) => byPart(from, to, (x, y) => y - x);
 
 /** Two spans' CPU added together. */
-export function sumParts(a: CpuParts | null, b: CpuParts | null): CpuParts | null {
-  if (!a || !b) return null;
-  return { main: a.main + b.main, otherThreads: a.otherThreads + b.otherThreads, core: a.core + b.core, temporal: a.temporal + b.temporal, bots: a.bots + b.bots };
-}
+export const sumParts = (a: CpuParts | null, b: CpuParts | null) => byPart(a, b, (x, y) => x + y);
 
-export function cpuTotal(p: CpuParts): number {
-  return p.main + p.otherThreads + p.core + p.temporal + p.bots;
-}
-
-/** Milliseconds of CPU per unit of work (a round trip), by part, to one decimal. */
+/** Milliseconds of CPU per unit of work (a round trip), by part and in total, to one decimal. */
 export function cpuPer(p: CpuParts, units: number): CpuParts & { total: number } {
   const per = (s: number) => Math.round((s * 1000 * 10) / Math.max(1, units)) / 10;
-  return { main: per(p.main), otherThreads: per(p.otherThreads), core: per(p.core), temporal: per(p.temporal), bots: per(p.bots), total: per(cpuTotal(p)) };
+  const total = PARTS.reduce((sum, k) => sum + p[k], 0);
+  return { ...(Object.fromEntries(PARTS.map((k) => [k, per(p[k])])) as unknown as CpuParts), total: per(total) };
 }
+
+/** The parts of a reading in order, for a table cell: "main + other threads + Core + server + bots". */
+export const partsInOrder = (p: CpuParts) => PARTS.map((k) => p[k]);

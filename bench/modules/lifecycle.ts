@@ -4,7 +4,7 @@ import { type TracedAction, runFundCases } from '../lib/fund-bots';
 import { meanHistoryCost } from '../lib/history';
 import { log } from '../lib/http';
 import { type BenchContext, type ModuleResult, fmt, ms } from '../lib/context';
-import { type CpuParts, cpuNow, cpuPer, cpuSpent, cpuTotal, sumParts } from '../lib/cpu';
+import { type CpuParts, cpuNow, cpuPer, cpuSpent, partsInOrder, sumParts } from '../lib/cpu';
 import { pool, ratio, summarise } from '../lib/stats';
 
 export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
@@ -51,7 +51,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   // wait for the call to close (the bots' polls and the notification dispatcher included), against
   // the closed-loop baseline.
   const cpuPerTrip = cpu && bareCpu ? { ours: cpuPer(cpu, all.length), bare: cpuPer(bareCpu, steps.length) } : null;
-  const cpuRatio = cpu && bareCpu ? ratio(cpuTotal(cpu) / Math.max(1, all.length), cpuTotal(bareCpu) / Math.max(1, steps.length)) : null;
+  const cpuRatio = cpuPerTrip ? ratio(cpuPerTrip.ours.total, cpuPerTrip.bare.total) : null;
   if (cpuPerTrip) log(`lifecycle: CPU per round trip ${cpuPerTrip.ours.total} ms vs ${cpuPerTrip.bare.total} ms bare (${cpuRatio}x)`);
   const bare = summarise(steps);
   const bareCasesPerSecond = n / (bareWallMs / 1000);
@@ -133,7 +133,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   };
 }
 
-const cpuParts = (p: CpuParts) => [p.main, p.otherThreads, p.core, p.temporal, p.bots].map((v) => fmt(v)).join(' + ');
+const cpuParts = (p: CpuParts) => partsInOrder(p).map((v) => fmt(v)).join(' + ');
 
 /** Longest stretch with no call in flight that a replay keeps (the wait for the call to close, and the compressed timers, are cut to it). */
 const REPLAY_IDLE_MS = 1_000;
