@@ -42,6 +42,18 @@ export const scenarios: Record<string, Scenario> = {
     await c.waitFor('defence');
     return c.id;
   },
+  // Recorded after review-round-keeps-its-timer (ROUND_KEEPS_TIMER_PATCH): four of the panel score
+  // under one kept timer; the fifth, silent, is reminded twice, escalated and replaced as the timer
+  // fires and is set again; the replacement scores.
+  async 'fund-round-keeps-its-timer'(env, taskQueue, db) {
+    const c = await (await new CaseDriver(env, db, taskQueue).programmeWith()).submitted();
+    await c.closeCallAndAccept();
+    await c.reviewersScore(8, 4);
+    await env.sleep('17 days');
+    await c.reviewersScore(8);
+    await c.waitFor('defence');
+    return c.id;
+  },
   // Recorded after case-runs-notices-and-checks (HOSTED_STEPS_PATCH): the same path, the notices and
   // milestone checks run in the case itself.
   'fund-runs-notices-and-checks': panelAtOnceToCloseOut,

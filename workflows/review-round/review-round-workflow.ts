@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   type ReviewOutcome,
   type ReviewRoundInput,
@@ -12,6 +12,40 @@ import { Projector } from '../lib/projector';
 import { ReviewRound } from './review-round';
 
 /**
+ * From this patch on, a round keeps its timer while the moment it must wake stands. It used to
+ * cancel the timer and start it again at every declaration and score (two history events and a
+ * timer on the server each time: 7 of each in a recorded round of ten updates), though a panel's
+ * seats share their deadlines. Rounds that began before the patch keep re-arming on replay.
+ */
+export const ROUND_KEEPS_TIMER_PATCH = 'review-round-keeps-its-timer';
+
+/** One timer for the next moment the round must wake: kept while that moment stands, replaced when it moves. */
+class WakeTimer {
+  private at: number | null = null;
+  private scope: CancellationScope | null = null;
+  fired = false;
+
+  set(wake: Date | null): void {
+    const at = wake?.getTime() ?? null;
+    if (at === this.at && !this.fired) return;
+    this.scope?.cancel();
+    this.scope = null;
+    this.at = at;
+    this.fired = false;
+    if (wake === null) return;
+    const scope = new CancellationScope();
+    this.scope = scope;
+    // A timer replaced before it fires is cancelled: its rejection is expected and dropped.
+    scope.run(() => sleep(msUntil(wake, Date.now()))).then(
+      () => {
+        if (this.scope === scope) this.fired = true;
+      },
+      () => undefined,
+    );
+  }
+}
+
+/**
  * An expert review round, as a child workflow any case can run: draws a panel from the pool by
  * field, replaces recused and silent reviewers, reminds and escalates, and aggregates the scores.
  */
@@ -23,6 +57,7 @@ export async function reviewRoundWorkflow(input: ReviewRoundInput): Promise<Revi
   // was projecting (a recusal, say) was cleared unseen and its vacancy left until the next timer.
   // Rounds that began before this patch keep that behaviour on replay; new ones count changes.
   const countChanges = patched('review-round-counts-changes');
+  const timer = patched(ROUND_KEEPS_TIMER_PATCH) ? new WakeTimer() : null;
   let changed = false;
   let changes = 0;
   let seen = 0;
@@ -71,7 +106,10 @@ export async function reviewRoundWorkflow(input: ReviewRoundInput): Promise<Revi
     const wake = round.nextWake();
     if (!countChanges) changed = false;
     const moved = () => (countChanges ? changes !== seen : changed) || round.isComplete;
-    if (wake) await condition(moved, msUntil(wake, Date.now()));
+    if (timer) {
+      timer.set(wake);
+      await condition(() => moved() || timer.fired);
+    } else if (wake) await condition(moved, msUntil(wake, Date.now()));
     else await condition(moved);
     seen = changes;
     round.removeSilent(round.tick(new Date()));
