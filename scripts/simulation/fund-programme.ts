@@ -226,7 +226,13 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
     timing('views', t0);
     const stages = new Set(stageOf.values());
     if ([...stages].every((st) => finalStages.has(st))) break;
-    if (Date.now() - started > timeoutMs) throw new Error(`the programme did not finish within ${timeoutMs / 1000} s`);
+    if (Date.now() - started > timeoutMs) {
+      // Which cases are stuck, where, and what their bots last did: the first thing to ask of a run that timed out.
+      const open = cases
+        .filter((c) => !finalStages.has(stageOf.get(c.id)!))
+        .map((c) => `${c.p.title} (${c.id}): ${stageOf.get(c.id)}, steps done ${[...c.done].join(' ') || 'none'}`);
+      throw new Error(`the programme did not finish within ${timeoutMs / 1000} s; still open: ${open.join('; ')}`);
+    }
     if (Date.now() - lastReport > 5_000) {
       lastReport = Date.now();
       const by: Record<string, number> = {};
