@@ -19,6 +19,14 @@ import { ReviewRound } from './review-round';
  */
 export const ROUND_KEEPS_TIMER_PATCH = 'review-round-keeps-its-timer';
 
+/**
+ * From this patch on, a reminder the round first sees after the deadline is dropped (see
+ * ReviewRound.hasMissedReminders). Before it, the missed reminder's moment stayed the round's next
+ * wake-up, already past: the round woke again at once, a 1-ms timer and a workflow task each time,
+ * until the reviewer acted or was replaced. Rounds that did so keep doing so on replay.
+ */
+export const ROUND_DROPS_MISSED_REMINDERS_PATCH = 'review-round-drops-missed-reminders';
+
 /** One timer for the next moment the round must wake: kept while that moment stands, replaced when it moves. */
 class WakeTimer {
   private at: number | null = null;
@@ -112,7 +120,10 @@ export async function reviewRoundWorkflow(input: ReviewRoundInput): Promise<Revi
     } else if (wake) await condition(moved, msUntil(wake, Date.now()));
     else await condition(moved);
     seen = changes;
-    round.removeSilent(round.tick(new Date()));
+    const now = new Date();
+    round.removeSilent(round.tick(now));
+    // Asked only when it happens, so that no other round records the patch.
+    if (round.hasMissedReminders(now) && patched(ROUND_DROPS_MISSED_REMINDERS_PATCH)) round.dropMissedReminders(now);
     if (round.vacancies > 0) await draw(round.vacancies, `replacement-${++draws}`);
     await projector.flush();
   }

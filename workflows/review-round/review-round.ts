@@ -13,7 +13,14 @@ import { reject, requireRole } from '../lib/rules';
 interface Assignment extends AssignmentView {
   rev: number;
   remindersSent: number[];
+  /** Reminders whose moment the round first saw after the deadline: never sent (the escalation went instead). */
+  remindersMissed: number[];
   escalated: boolean;
+}
+
+/** What an assignment shows outside the round: its timing bookkeeping stays inside. */
+function shown({ rev: _r, remindersSent: _s, remindersMissed: _m, escalated: _e, ...assignment }: Assignment): AssignmentView {
+  return assignment;
 }
 
 /** Weighted total on 0-100 from per-criterion scores (each 0..max). */
@@ -80,6 +87,7 @@ export class ReviewRound {
         submittedAt: null,
         rev: 0,
         remindersSent: [],
+        remindersMissed: [],
         escalated: false,
       };
       this.assignments.set(reviewerId, a);
@@ -192,6 +200,20 @@ export class ReviewRound {
     return toReplace;
   }
 
+  /**
+   * Whether a pending reviewer has a reminder that can no longer be sent: its moment passed unsent
+   * and so did the deadline, because the round woke only after both (its worker was down through the
+   * reminder's window; at a compressed time scale a day is milliseconds). Until it is dropped, that
+   * moment stays the round's next wake-up, already past, and the round wakes again at once.
+   */
+  hasMissedReminders(now: Date): boolean {
+    return this.pending().some((a) => this.missedReminders(a, now).length > 0);
+  }
+
+  dropMissedReminders(now: Date): void {
+    for (const a of this.pending()) a.remindersMissed.push(...this.missedReminders(a, now));
+  }
+
   /** Takes silent reviewers off the panel; their seats are refilled while replacements remain. */
   removeSilent(reviewerIds: string[]): void {
     for (const id of reviewerIds) {
@@ -225,7 +247,7 @@ export class ReviewRound {
   view(): ReviewRoundView {
     return {
       round: this.input.round,
-      assignments: [...this.assignments.values()].map(({ rev: _r, remindersSent: _s, escalated: _e, ...a }) => ({ ...a })),
+      assignments: [...this.assignments.values()].map(shown),
       replacementsUsed: this.replacementsUsed,
       escalated: this.escalatedToOfficer,
       outcome: this.result,
@@ -243,15 +265,22 @@ export class ReviewRound {
   private timesFor(a: Assignment): number[] {
     const { review, timeScale } = this.input;
     const due = new Date(a.dueAt).getTime();
-    const times = review.reminderDaysBefore.filter((d) => !a.remindersSent.includes(d)).map((d) => due - (d * DAY_MS) / timeScale);
+    const times = review.reminderDaysBefore
+      .filter((d) => !a.remindersSent.includes(d) && !a.remindersMissed.includes(d))
+      .map((d) => due - (d * DAY_MS) / timeScale);
     if (!a.escalated) times.push(due);
     times.push(due + (review.replaceSilentAfterDays * DAY_MS) / timeScale);
     return times;
   }
 
+  private missedReminders(a: Assignment, now: Date): number[] {
+    if (now.getTime() < new Date(a.dueAt).getTime()) return [];
+    return this.input.review.reminderDaysBefore.filter((d) => !a.remindersSent.includes(d) && !a.remindersMissed.includes(d));
+  }
+
   private changed(a: Assignment): void {
     a.rev++;
-    const { rev: _r, remindersSent: _s, escalated: _e, ...assignment } = a;
+    const assignment = shown(a);
     this.emit({
       type: 'assignment',
       caseId: this.input.caseId,
