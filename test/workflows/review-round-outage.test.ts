@@ -2,7 +2,10 @@
 // Temporal dev server (the time-skipping server never delivers a workflow task late, and its worker
 // cannot be stopped and started again mid-test). At a compressed time scale (here a day is a second;
 // the demo's is a fifteenth of one) a short outage is enough.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { DAY_MS, type ReviewRoundInput, reviewRoundViewQuery } from '../../shared';
 import type { reviewRoundWorkflow } from '../../workflows';
@@ -12,6 +15,12 @@ import { seedApplication, seedProgramme, seedReviewers } from '../helpers/seed';
 import { NativeConnection, devServerAddress, startWorker, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
 
 jest.setTimeout(120_000);
+
+/**
+ * This path's history as it ran, kept like test/histories' (which the time-skipping server records),
+ * to replay against later code. `PF_RECORD_HISTORIES=1` writes it when it is missing.
+ */
+const RECORDED = path.join(__dirname, '../histories/outage/review-round-missed-reminders.json');
 
 let db: TestDatabase;
 let native: NativeConnection;
@@ -82,9 +91,20 @@ it('drops the reminders whose window passed while its worker was down, instead o
     expect(notes.filter((n) => n.kind === 'review.reminder')).toHaveLength(0);
     expect(notes.filter((n) => n.kind === 'review.overdue')).not.toHaveLength(0);
     // The path replays as it ran, the worker's restart included.
-    await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, await round.fetchHistory(), round.workflowId);
+    const history = await round.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, round.workflowId);
+    if (process.env.PF_RECORD_HISTORIES && !fs.existsSync(RECORDED)) {
+      fs.mkdirSync(path.dirname(RECORDED), { recursive: true });
+      fs.writeFileSync(RECORDED, JSON.stringify({ workflowId: round.workflowId, history }));
+    }
   } finally {
     await round.terminate('test over').catch(() => undefined);
     await worker?.stop();
   }
+});
+
+it('replays the recorded run of that path: the patch stays while rounds may have taken it', async () => {
+  const recorded = JSON.parse(fs.readFileSync(RECORDED, 'utf8'));
+  const history = temporal.api.history.v1.History.fromObject(recorded.history);
+  await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, recorded.workflowId);
 });
