@@ -63,13 +63,29 @@ export class MilestoneCheck {
     return times.length ? new Date(Math.min(...times)) : null;
   }
 
-  remind(now: Date): void {
+  /**
+   * Whether reminders are due that the check first sees once the report itself is due (its worker
+   * was down through their moments): sent then, each would tell of a report "due in N days" that is
+   * already due.
+   */
+  hasLateReminders(now: Date): boolean {
+    return now >= this.dueAt && this.dueReminders(now).length > 0;
+  }
+
+  /** Counts late reminders as done without sending them; the overdue notice follows. */
+  dropLateReminders(now: Date): void {
+    this.remindersSent.push(...this.dueReminders(now));
+  }
+
+  private dueReminders(now: Date): number[] {
     const due = this.dueAt.getTime();
-    for (const d of this.input.milestone.reminderDaysBefore) {
-      if (!this.remindersSent.includes(d) && now.getTime() >= due - (d * DAY_MS) / this.input.timeScale) {
-        this.remindersSent.push(d);
-        if (!this.reported) this.notifyApplicant(`reminder:${d}`, `The ${this.input.milestone.label} report is due in ${d} day(s)`);
-      }
+    return this.input.milestone.reminderDaysBefore.filter((d) => !this.remindersSent.includes(d) && now.getTime() >= due - (d * DAY_MS) / this.input.timeScale);
+  }
+
+  remind(now: Date): void {
+    for (const d of this.dueReminders(now)) {
+      this.remindersSent.push(d);
+      if (!this.reported) this.notifyApplicant(`reminder:${d}`, `The ${this.input.milestone.label} report is due in ${d} day(s)`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { condition, patched, setHandler } from '@temporalio/workflow';
 import { type MilestoneCheckResult, milestoneCheckViewQuery, msUntil, recordScoreUpdate, submitReportUpdate } from '../../shared';
 import { reject } from '../lib/rules';
 import type { MilestoneCheck } from './milestone-check';
@@ -34,6 +34,13 @@ export function setMilestoneCheckHandlers(current: () => MilestoneCheck | null, 
 }
 
 /**
+ * From this patch on, reminders a check first sees once its report is already due (its worker down
+ * through their moments) are not sent: each said the report was "due in N days" beside the overdue
+ * notice. Checks that sent them keep doing so on replay.
+ */
+export const CHECK_DROPS_LATE_REMINDERS_PATCH = 'milestone-check-drops-late-reminders';
+
+/**
  * Runs a check to its result: the report due with reminders before it unless it comes first,
  * escalation when overdue, a no-show after the grace period; a report waits for its score.
  */
@@ -43,7 +50,10 @@ export async function runMilestoneCheck(check: MilestoneCheck, flush: () => Prom
 
   for (let at = check.nextReminder(); at && at < check.dueAt && !check.reported; at = check.nextReminder()) {
     await condition(() => check.reported, msUntil(at, Date.now()));
-    check.remind(new Date());
+    const now = new Date();
+    // Asked only when it happens, so that no other check records the patch.
+    if (check.hasLateReminders(now) && patched(CHECK_DROPS_LATE_REMINDERS_PATCH)) check.dropLateReminders(now);
+    check.remind(now);
     await flush();
   }
   if (!(await condition(() => check.reported, msUntil(check.dueAt, Date.now())))) {
