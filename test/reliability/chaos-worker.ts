@@ -10,10 +10,21 @@ import { runWorkerProcess } from '../../worker/main';
 const targets = new Set((process.env.PF_CHAOS_KILL_IN ?? '').split(',').filter(Boolean));
 const probability = Number(process.env.PF_CHAOS_KILL_PROBABILITY ?? '0');
 const killLog = process.env.PF_CHAOS_KILL_LOG;
+/**
+ * At most this many deaths inside activities over the whole run, counted in the kill log (each
+ * death starts a new process). A budget rather than a rate alone: every death fails all the money
+ * activities then in flight, and each of their retries rolls again, so several cases committing or
+ * paid at once can keep the worker dying for minutes.
+ */
+const budget = process.env.PF_CHAOS_KILL_BUDGET ? Number(process.env.PF_CHAOS_KILL_BUDGET) : Infinity;
+
+function deathsSoFar(): number {
+  return killLog && fs.existsSync(killLog) ? fs.readFileSync(killLog, 'utf8').split('\n').filter(Boolean).length : 0;
+}
 
 function maybeDie(moment: 'before' | 'after'): void {
   const { activityType, workflowExecution } = Context.current().info;
-  if (!targets.has(activityType) || Math.random() >= probability) return;
+  if (!targets.has(activityType) || Math.random() >= probability || deathsSoFar() >= budget) return;
   if (killLog) fs.appendFileSync(killLog, `${JSON.stringify({ activityType, moment, workflowId: workflowExecution?.workflowId, at: new Date().toISOString() })}\n`);
   process.kill(process.pid, 'SIGKILL');
 }

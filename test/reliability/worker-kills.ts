@@ -20,6 +20,8 @@ export interface WorkerKillOptions {
   kills: { count: number; between: [number, number] };
   /** Chance of dying inside each money activity, before or after its work. */
   insideMoneyProbability: number;
+  /** At most this many of those deaths in the run (none by default: as many as the chance makes). */
+  insideMoneyBudget?: number;
   log?: (line: string) => void;
 }
 
@@ -73,6 +75,7 @@ export async function runWorkerKills(opts: WorkerKillOptions): Promise<{ report:
       PF_CHAOS_KILL_IN: MONEY_ACTIVITIES.join(','),
       PF_CHAOS_KILL_PROBABILITY: String(opts.insideMoneyProbability),
       PF_CHAOS_KILL_LOG: killLog,
+      ...(opts.insideMoneyBudget === undefined ? {} : { PF_CHAOS_KILL_BUDGET: String(opts.insideMoneyBudget) }),
     },
     /"msg":"worker running"/,
     path.join(dir, 'worker.log'),
