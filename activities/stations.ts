@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../infra/db';
+import { statementsIn } from '../infra/sql';
 import { inTransaction } from '../infra/transaction';
-import { commitInTransaction } from '../money/ledger';
+import { commitWith } from '../money/ledger';
 import type { StationType } from '../shared';
 
 const refuse = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
@@ -81,7 +82,7 @@ export function stationActivities(prisma: PrismaClient) {
           WHERE "programmeId" = ${input.programmeId} AND "stationType" = ${input.type.code} AND "used" < ${input.type.quota}`;
         if (placed !== 1) throw refuse('QuotaReached', `The programme's quota of ${input.type.quota} ${input.type.label}s is reached`);
         for (const expertId of input.experts) await seat(tx, input.stationId, expertId, input.maxStationsPerExpert, new Date(input.at));
-        await commitInTransaction(tx, { programmeId: input.programmeId, caseId: input.stationId, amountFen: input.type.subsidyFen, key: input.key });
+        await commitWith(statementsIn(tx), { programmeId: input.programmeId, caseId: input.stationId, amountFen: input.type.subsidyFen, key: input.key });
       });
     },
 

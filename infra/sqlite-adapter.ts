@@ -49,7 +49,7 @@ export class SqliteWriter {
   async transaction<T>(fn: (sql: SqlExecutor) => Promise<T>): Promise<T> {
     const release = await this.turns.take();
     try {
-      this.prepared('BEGIN IMMEDIATE').run();
+      await this.begin();
       try {
         const result = await fn(this.executor);
         this.prepared('COMMIT').run();
@@ -60,6 +60,26 @@ export class SqliteWriter {
       }
     } finally {
       release();
+    }
+  }
+
+  /**
+   * BEGIN IMMEDIATE, waiting for the write lock without blocking the thread. SQLite's busy timeout
+   * sleeps inside the call: another connection of this same process that holds the lock (a second
+   * client, as the tests make to stand for other processes) could never finish, and a lock held by
+   * another process would stall this one's API and worker for as long. Once begun, the transaction
+   * waits for nothing (WAL: readers never block it, its COMMIT waits for none).
+   */
+  private async begin(): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 25)) {
+      try {
+        this.prepared('BEGIN IMMEDIATE').run();
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() + pause > deadline) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 
@@ -82,7 +102,7 @@ export class SqliteWriter {
   private prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
-      this.db ??= new Database(this.file, { fileMustExist: true, timeout: this.timeoutMs });
+      this.db ??= new Database(this.file, { fileMustExist: true, timeout: 0 });
       statement = this.db.prepare(sql);
       // Multi-row INSERTs and IN lists vary in length: keep the most recent few hundred texts.
       if (this.statements.size >= 500) this.statements.delete(this.statements.keys().next().value!);

@@ -1,4 +1,5 @@
-import { inTransaction } from '../infra/transaction';
+import type { SqlStatements } from '../infra/sql';
+import { sqlTransaction } from '../infra/transaction';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Prisma } from '../generated/prisma/client';
 import type { PrismaClient } from '../infra/db';
@@ -63,14 +64,46 @@ export async function ledgerTotals(db: Db, programmeId: string): Promise<LedgerT
   };
 }
 
-/** Per-case position (an application or a station): what is still promised and what has been paid. */
-export async function caseMoney(db: Db, caseId: string) {
-  const s = await kindSums(db, { caseId });
-  return { committedFen: s.commit - s.return - s.clawback, paidFen: s.payment - s.clawback };
+// The writes below are plain SQL (infra/sql.ts), on SQLite on the writer connection that holds the
+// database only while its statements run. As Prisma interactive transactions (four to six model
+// queries each) a payment held the one SQLite connection across as many turns of a loaded event
+// loop, and every projection and read in the process waited behind it (bench/README.md).
+
+const entryColumns = ['programmeId', 'caseId', 'kind', 'amountFen', 'trancheCode', 'idempotencyKey', 'actorId', 'reason', 'at'] as const;
+
+type EntryRow = { programmeId: string; caseId: string; kind: LedgerKind; amountFen: bigint; idempotencyKey: string } & Partial<
+  Record<'trancheCode' | 'actorId' | 'reason', string>
+>;
+
+/**
+ * Appends an entry. A plain INSERT, not one that ignores a conflict: a second entry under the same
+ * key fails the whole transaction, with the running total it moved (checked before by `entryExists`).
+ */
+async function appendEntry(sql: SqlStatements, row: EntryRow): Promise<void> {
+  const values: Record<(typeof entryColumns)[number], unknown> = { trancheCode: null, actorId: null, reason: null, ...row, at: sql.date(new Date()) };
+  await sql.run(
+    `INSERT INTO "LedgerEntry" (${entryColumns.map((c) => `"${c}"`).join(', ')}) VALUES (${entryColumns.map(() => '?').join(', ')})`,
+    entryColumns.map((c) => values[c]),
+  );
 }
 
-async function existing(tx: Prisma.TransactionClient, key: string) {
-  return tx.ledgerEntry.findUnique({ where: { idempotencyKey: key } });
+async function entryExists(sql: SqlStatements, key: string): Promise<boolean> {
+  return (await sql.all('SELECT 1 FROM "LedgerEntry" WHERE "idempotencyKey" = ?', [key])).length > 0;
+}
+
+/** Sums are read as text: SQLite would hand back a JavaScript number, PostgreSQL a numeric. */
+async function caseSums(sql: SqlStatements, caseId: string): Promise<Record<LedgerKind, bigint>> {
+  const rows = await sql.all<{ kind: string; amountFen: string | null }>(
+    'SELECT "kind", CAST(SUM("amountFen") AS TEXT) AS "amountFen" FROM "LedgerEntry" WHERE "caseId" = ? GROUP BY "kind"',
+    [caseId],
+  );
+  return sums(rows.map((r) => ({ kind: r.kind, _sum: { amountFen: r.amountFen === null ? null : BigInt(r.amountFen) } })));
+}
+
+/** Per-case position (an application or a station): what is still promised and what has been paid. */
+async function casePosition(sql: SqlStatements, caseId: string) {
+  const s = await caseSums(sql, caseId);
+  return { committedFen: s.commit - s.return - s.clawback, paidFen: s.payment - s.clawback };
 }
 
 export interface CommitInput {
@@ -83,27 +116,27 @@ export interface CommitInput {
 
 /** Commits an award to the budget once per key; refuses (BudgetExhausted) when it cannot be covered. */
 export async function commitAward(prisma: PrismaClient, input: CommitInput): Promise<void> {
-  await inTransaction(prisma, (tx) => commitInTransaction(tx, input));
+  await sqlTransaction(prisma, (sql) => commitWith(sql, input));
 }
 
 /** The same, inside a caller's transaction (a station's establishment commits with its quota). */
-export async function commitInTransaction(tx: Prisma.TransactionClient, input: CommitInput): Promise<void> {
+export async function commitWith(sql: SqlStatements, input: CommitInput): Promise<void> {
   const amount = BigInt(input.amountFen);
-  if (await existing(tx, input.key)) return;
-  const updated = await tx.$executeRaw`
-    UPDATE "Programme" SET "committedFen" = "committedFen" + ${amount}
-    WHERE "id" = ${input.programmeId} AND "committedFen" + ${amount} <= "budgetFen"`;
+  if (await entryExists(sql, input.key)) return;
+  const updated = await sql.run(
+    'UPDATE "Programme" SET "committedFen" = "committedFen" + ? WHERE "id" = ? AND "committedFen" + ? <= "budgetFen"',
+    [amount, input.programmeId, amount],
+  );
   if (updated !== 1) {
-    const p = await tx.programme.findUniqueOrThrow({ where: { id: input.programmeId } });
+    const [p] = await sql.all<{ left: string }>('SELECT CAST("budgetFen" - "committedFen" AS TEXT) AS "left" FROM "Programme" WHERE "id" = ?', [input.programmeId]);
+    if (!p) throw new Error(`No programme ${input.programmeId}`);
     throw ApplicationFailure.create({
       type: 'BudgetExhausted',
       nonRetryable: true,
-      message: `The programme has ${p.budgetFen - p.committedFen} fen left uncommitted; the award needs ${amount}`,
+      message: `The programme has ${p.left} fen left uncommitted; the award needs ${amount}`,
     });
   }
-  await tx.ledgerEntry.create({
-    data: { programmeId: input.programmeId, caseId: input.caseId, kind: 'commit', amountFen: amount, idempotencyKey: input.key, actorId: input.actorId },
-  });
+  await appendEntry(sql, { programmeId: input.programmeId, caseId: input.caseId, kind: 'commit', amountFen: amount, idempotencyKey: input.key, actorId: input.actorId });
 }
 
 export interface PayInput extends CommitInput {
@@ -113,9 +146,9 @@ export interface PayInput extends CommitInput {
 /** Pays a tranche exactly once per key, and never more than the case has committed. */
 export async function payTranche(prisma: PrismaClient, input: PayInput): Promise<void> {
   const amount = BigInt(input.amountFen);
-  await inTransaction(prisma, async (tx) => {
-    if (await existing(tx, input.key)) return;
-    const position = await caseMoney(tx, input.caseId);
+  await sqlTransaction(prisma, async (sql) => {
+    if (await entryExists(sql, input.key)) return;
+    const position = await casePosition(sql, input.caseId);
     if (position.paidFen + amount > position.committedFen) {
       throw ApplicationFailure.create({
         type: 'InvalidAction',
@@ -123,18 +156,16 @@ export async function payTranche(prisma: PrismaClient, input: PayInput): Promise
         message: `Paying ${amount} fen would exceed the case's commitment of ${position.committedFen} fen`,
       });
     }
-    await tx.ledgerEntry.create({
-      data: {
-        programmeId: input.programmeId,
-        caseId: input.caseId,
-        kind: 'payment',
-        amountFen: amount,
-        trancheCode: input.trancheCode,
-        idempotencyKey: input.key,
-        actorId: input.actorId,
-      },
+    await appendEntry(sql, {
+      programmeId: input.programmeId,
+      caseId: input.caseId,
+      kind: 'payment',
+      amountFen: amount,
+      trancheCode: input.trancheCode,
+      idempotencyKey: input.key,
+      actorId: input.actorId,
     });
-    await tx.programme.update({ where: { id: input.programmeId }, data: { paidFen: { increment: amount } } });
+    await sql.run('UPDATE "Programme" SET "paidFen" = "paidFen" + ? WHERE "id" = ?', [amount, input.programmeId]);
   });
 }
 
@@ -151,29 +182,33 @@ export interface SettleInput {
  * whatever commitment is left unpaid. Once per key.
  */
 export async function settleCase(prisma: PrismaClient, input: SettleInput): Promise<{ clawedBackFen: number; returnedFen: number }> {
-  return inTransaction(prisma, async (tx) => {
-    const done = await tx.ledgerEntry.findMany({ where: { idempotencyKey: { in: [`${input.key}:clawback`, `${input.key}:return`] } } });
+  return sqlTransaction(prisma, async (sql) => {
+    const done = await sql.all<{ kind: string; amountFen: string }>(
+      'SELECT "kind", CAST("amountFen" AS TEXT) AS "amountFen" FROM "LedgerEntry" WHERE "idempotencyKey" IN (?, ?)',
+      [`${input.key}:clawback`, `${input.key}:return`],
+    );
     if (done.length > 0) {
-      const amount = (k: string) => Number(done.find((d) => d.kind === k)?.amountFen ?? 0n);
+      const amount = (k: string) => Number(done.find((d) => d.kind === k)?.amountFen ?? 0);
       return { clawedBackFen: amount('clawback'), returnedFen: amount('return') };
     }
-    let { committedFen, paidFen } = await caseMoney(tx, input.caseId);
+    let { committedFen, paidFen } = await casePosition(sql, input.caseId);
     const base = { programmeId: input.programmeId, caseId: input.caseId, reason: input.reason };
     let clawedBack = 0n;
     if (input.mode === 'claw_back' && paidFen > 0n) {
       clawedBack = paidFen;
-      await tx.ledgerEntry.create({ data: { ...base, kind: 'clawback', amountFen: clawedBack, idempotencyKey: `${input.key}:clawback` } });
-      await tx.programme.update({
-        where: { id: input.programmeId },
-        data: { committedFen: { decrement: clawedBack }, paidFen: { decrement: clawedBack } },
-      });
+      await appendEntry(sql, { ...base, kind: 'clawback', amountFen: clawedBack, idempotencyKey: `${input.key}:clawback` });
+      await sql.run('UPDATE "Programme" SET "committedFen" = "committedFen" - ?, "paidFen" = "paidFen" - ? WHERE "id" = ?', [
+        clawedBack,
+        clawedBack,
+        input.programmeId,
+      ]);
       committedFen -= clawedBack;
       paidFen = 0n;
     }
     const surplus = committedFen - paidFen;
     if (surplus > 0n) {
-      await tx.ledgerEntry.create({ data: { ...base, kind: 'return', amountFen: surplus, idempotencyKey: `${input.key}:return` } });
-      await tx.programme.update({ where: { id: input.programmeId }, data: { committedFen: { decrement: surplus } } });
+      await appendEntry(sql, { ...base, kind: 'return', amountFen: surplus, idempotencyKey: `${input.key}:return` });
+      await sql.run('UPDATE "Programme" SET "committedFen" = "committedFen" - ? WHERE "id" = ?', [surplus, input.programmeId]);
     }
     return { clawedBackFen: Number(clawedBack), returnedFen: Number(surplus > 0n ? surplus : 0n) };
   });
