@@ -1,7 +1,9 @@
+import Database from 'better-sqlite3';
 import { isPostgres } from '../../infra/db';
 import type { SqlStatements } from '../../infra/sql';
 import { sqlTransaction } from '../../infra/transaction';
 import { type TestDatabase, freshDatabase } from '../helpers/db';
+import { testingOnPostgres } from '../helpers/postgres';
 
 let db: TestDatabase;
 beforeAll(() => {
@@ -65,5 +67,36 @@ describe('a plain-SQL transaction (sqlTransaction)', () => {
     if (!isPostgres(db.prisma)) expect(order).toEqual(['first', 'second saw 1']);
     const users = await db.prisma.user.findMany({ where: { email: { endsWith: `${tag}@test.cn` } }, select: { id: true }, orderBy: { id: 'asc' } });
     expect(users.map((u) => u.id)).toEqual([`first-${tag}`, `second-${tag}`]);
+  });
+
+  // PostgreSQL's connections wait for a lock in the server, never on this thread.
+  (testingOnPostgres() ? it.skip : it)("on SQLite, waits for a write lock another connection holds without stopping the process's event loop", async () => {
+    // A lock timeout far past the test's own: waiting inside SQLite's busy timeout, as the writer
+    // once did, would stop the event loop, so the holder's COMMIT below (a timer) could not run
+    // until that timeout ran out, and the test would fail on time.
+    const local = freshDatabase(300_000);
+    const holder = new Database(local.url.replace(/^file:/, ''));
+    try {
+      const tag = Math.random().toString(36).slice(2, 10);
+      const insertUser = 'INSERT INTO "User" ("id", "email", "displayName", "role", "createdAt") VALUES (?, ?, ?, ?, ?)';
+      holder.exec('BEGIN IMMEDIATE');
+      holder.prepare(insertUser).run(`holder-${tag}`, `holder.${tag}@test.cn`, 'holder', 'officer', new Date().toISOString());
+      const order: string[] = [];
+      const waiting = sqlTransaction(local.prisma, async (sql) => {
+        order.push('writer began');
+        return sql.run(insertUser, [`waiting-${tag}`, `waiting.${tag}@test.cn`, 'waiting', 'officer', sql.date(new Date())]);
+      });
+      setTimeout(() => {
+        order.push('holder committed');
+        holder.exec('COMMIT');
+      }, 100);
+      expect(await waiting).toBe(1);
+      expect(order).toEqual(['holder committed', 'writer began']);
+      const users = await local.prisma.user.findMany({ where: { email: { endsWith: `${tag}@test.cn` } }, select: { id: true }, orderBy: { id: 'asc' } });
+      expect(users.map((u) => u.id)).toEqual([`holder-${tag}`, `waiting-${tag}`]);
+    } finally {
+      holder.close();
+      await local.close();
+    }
   });
 });
