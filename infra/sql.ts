@@ -78,12 +78,14 @@ export class SqlStatements {
   /**
    * Inserts a row; on a conflict with `on.conflict`'s key, leaves the row there (no `update`) or
    * sets `update`'s columns, only where its revision ("rev") is older than `ifOlderThan` when given.
-   * The number of rows written.
+   * Without `on`, a conflict fails the statement (and its transaction). The number of rows written.
    */
-  insert(table: string, fields: SqlFields, on: { conflict: string[]; update?: SqlFields; ifOlderThan?: number }): Promise<number> {
+  insert(table: string, fields: SqlFields, on?: { conflict: string[]; update?: SqlFields; ifOlderThan?: number }): Promise<number> {
     const row = this.bind(fields);
-    let text = `INSERT INTO "${table}" (${row.columns.join(', ')}) VALUES (${row.marks.join(', ')}) ON CONFLICT (${on.conflict.map((c) => `"${c}"`).join(', ')}) `;
+    let text = `INSERT INTO "${table}" (${row.columns.join(', ')}) VALUES (${row.marks.join(', ')})`;
     const params = [...row.params];
+    if (!on) return this.run(text, params);
+    text += ` ON CONFLICT (${on.conflict.map((c) => `"${c}"`).join(', ')}) `;
     if (!on.update) {
       text += 'DO NOTHING';
     } else {

@@ -69,8 +69,6 @@ export async function ledgerTotals(db: Db, programmeId: string): Promise<LedgerT
 // queries each) a payment held the one SQLite connection across as many turns of a loaded event
 // loop, and every projection and read in the process waited behind it (bench/README.md).
 
-const entryColumns = ['programmeId', 'caseId', 'kind', 'amountFen', 'trancheCode', 'idempotencyKey', 'actorId', 'reason', 'at'] as const;
-
 type EntryRow = { programmeId: string; caseId: string; kind: LedgerKind; amountFen: bigint; idempotencyKey: string } & Partial<
   Record<'trancheCode' | 'actorId' | 'reason', string>
 >;
@@ -80,11 +78,7 @@ type EntryRow = { programmeId: string; caseId: string; kind: LedgerKind; amountF
  * key fails the whole transaction, with the running total it moved (checked before by `entryExists`).
  */
 async function appendEntry(sql: SqlStatements, row: EntryRow): Promise<void> {
-  const values: Record<(typeof entryColumns)[number], unknown> = { trancheCode: null, actorId: null, reason: null, ...row, at: sql.date(new Date()) };
-  await sql.run(
-    `INSERT INTO "LedgerEntry" (${entryColumns.map((c) => `"${c}"`).join(', ')}) VALUES (${entryColumns.map(() => '?').join(', ')})`,
-    entryColumns.map((c) => values[c]),
-  );
+  await sql.insert('LedgerEntry', { ...row, at: new Date() });
 }
 
 async function entryExists(sql: SqlStatements, key: string): Promise<boolean> {
