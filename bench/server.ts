@@ -67,6 +67,19 @@ async function main() {
   bare.get('/constant', (_req, res) => {
     res.json({ ok: true });
   });
+  // What the system process holds, for the scale module: the main thread's heap (the API, the
+  // activities, Prisma) and how many running workflows each worker keeps in its cache.
+  bare.get('/stats', (_req, res) => {
+    const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+    const m = process.memoryUsage();
+    res.json({
+      mainHeapUsedMb: mb(m.heapUsed),
+      mainHeapTotalMb: mb(m.heapTotal),
+      externalMb: mb(m.external),
+      cachedWorkflows: system.workerStatus().numCachedWorkflows,
+      bareCachedWorkflows: bareWorker.getStatus().numCachedWorkflows,
+    });
+  });
   bare.post('/bare/cases', async (req, res) => {
     const id = `bare-${randomUUID()}`;
     await client.workflow.start('bareWorkflow', { workflowId: id, taskQueue: BARE_QUEUE, args: [req.body as BareInput] });

@@ -33,6 +33,9 @@ const envSchema = z
     // A workflow bundle built ahead by `npm run build:workflows`; without it the worker bundles
     // workflows/ itself at start (some seconds of CPU on every start).
     WORKFLOW_BUNDLE_PATH: optionalPath,
+    // How many running workflows a worker keeps in memory between their tasks; a workflow not kept is
+    // replayed from its history at its next task. Unset: the SDK's default, from the heap limit.
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(1_000_000).optional(),
     TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
     TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
     // The worker's Temporal SDK metrics in Prometheus format at http://<host:port>/metrics; off when unset.

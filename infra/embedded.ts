@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import type { WorkerStatus } from '@temporalio/worker';
 import { closeServer, listen } from '../api/server';
 import { createApp } from '../api/app';
 import { ensureAdmin } from '../api/use-cases/users';
@@ -28,6 +29,8 @@ export interface EmbeddedSystem {
   lines: string[];
   /** Resolves if the worker stops by itself (a failure); stop() resolves it too. */
   workerDone: Promise<void>;
+  /** The worker's state: its cached workflows, tasks in flight (the bench reports them). */
+  workerStatus(): WorkerStatus;
   stop(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
     prisma,
     notify: { smtpUrl: cfg.SMTP_URL, from: cfg.SMTP_FROM },
+    maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS,
   });
   const workerDone = worker.run();
 
@@ -120,5 +124,15 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
       logger.info('stopped');
     })());
 
-  return { apiUrl, temporalAddress, uiUrl: devServer?.uiUrl ?? null, adminKey: admin.apiKey ?? null, adminKeyFile: keyFile, lines, workerDone, stop };
+  return {
+    apiUrl,
+    temporalAddress,
+    uiUrl: devServer?.uiUrl ?? null,
+    adminKey: admin.apiKey ?? null,
+    adminKeyFile: keyFile,
+    lines,
+    workerDone,
+    workerStatus: () => worker.getStatus(),
+    stop,
+  };
 }

@@ -25,6 +25,7 @@ export async function runWorkerProcess(opts: { interceptors?: WorkerOptions['int
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
     notify: { smtpUrl: config.SMTP_URL, from: config.SMTP_FROM },
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
     interceptors: opts.interceptors,
   });

@@ -14,6 +14,8 @@ export interface WorkerDeps {
   /** A prebuilt workflow bundle (tests build one for all files); otherwise the source is bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   interceptors?: WorkerOptions['interceptors'];
+  /** WORKER_MAX_CACHED_WORKFLOWS; unset, the SDK's default. */
+  maxCachedWorkflows?: number;
 }
 
 export function createWorker(deps: WorkerDeps): Promise<Worker> {
@@ -23,6 +25,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     activities: createActivities({ prisma: deps.prisma, notify: deps.notify }),
     interceptors: deps.interceptors,
+    maxCachedWorkflows: deps.maxCachedWorkflows,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

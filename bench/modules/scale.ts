@@ -8,6 +8,14 @@ import { type Api, log } from '../lib/http';
 import { pool, ratio, summarise } from '../lib/stats';
 
 const DAY = 86_400_000;
+
+interface ServerStats {
+  mainHeapUsedMb: number;
+  mainHeapTotalMb: number;
+  externalMb: number;
+  cachedWorkflows: number;
+  bareCachedWorkflows: number;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Level {
@@ -19,6 +27,8 @@ interface Level {
   parked: Record<string, number>;
   rssMb: number;
   peakRssMb: number;
+  /** The system process's own account of what it holds (bench/server.ts, GET /stats). */
+  held: ServerStats;
   appDbBytesPerCase: number;
   temporalDbBytesPerCase: number;
   historyPerCase: Record<string, Awaited<ReturnType<typeof meanHistoryCost>>>;
@@ -120,6 +130,7 @@ export async function scale(ctx: BenchContext): Promise<ModuleResult> {
     const parkedRows = await ctx.prisma.application.groupBy({ by: ['stage'], where: { programmeId: { in: programmes }, stage: { not: 'draft' } }, _count: true });
     const parked = Object.fromEntries(parkedRows.map((r) => [r.stage, r._count]));
     const mem = serverMemory(info.pid);
+    const held = (await ctx.bare.must(null, 'GET', '/stats')) as ServerStats;
     const sample = (list: string[]) => list.slice(-3);
     const historyPerCase = {
       submitted: await meanHistoryCost(ctx.temporal, sample(ids.submitted)),
@@ -134,12 +145,13 @@ export async function scale(ctx: BenchContext): Promise<ModuleResult> {
       startLatency: summarise(latencies),
       parked,
       ...mem,
+      held,
       appDbBytesPerCase: Math.round((sqliteBytes(appDbFile(info)) - appBefore) / Math.max(1, started)),
       temporalDbBytesPerCase: Math.round((sqliteBytes(temporalDbFile(info)) - temporalBefore) / Math.max(1, started)),
       historyPerCase,
     };
     out.push(level);
-    log(`scale: ${fmt(total)} open cases ${JSON.stringify(parked)}; system RSS ${mem.rssMb} MB (peak ${mem.peakRssMb} MB)`);
+    log(`scale: ${fmt(total)} open cases ${JSON.stringify(parked)}; system RSS ${mem.rssMb} MB (peak ${mem.peakRssMb} MB); ${JSON.stringify(held)}`);
   }
 
   // The baseline for starting: bare workflows started and given one update each (with a local
@@ -161,6 +173,10 @@ export async function scale(ctx: BenchContext): Promise<ModuleResult> {
       ratio: `${ratio(bareStartsPerSecond, l.startsPerSecond)}x slower`,
     });
     rows.push({ measure: `Scale: at ${fmt(l.started)} open cases, system process RSS / peak (API + worker)`, figure: `${l.rssMb} MB / ${l.peakRssMb} MB` });
+    rows.push({
+      measure: `Scale: at ${fmt(l.started)} open cases, the main thread's heap used / allocated (API, activities, Prisma); running workflows in the worker's cache`,
+      figure: `${fmt(l.held.mainHeapUsedMb)} MB / ${fmt(l.held.mainHeapTotalMb)} MB; ${fmt(l.held.cachedWorkflows)} workflows`,
+    });
     rows.push({
       measure: `Scale: at ${fmt(l.started)} open cases, growth per case: app DB / Temporal DB`,
       figure: `${fmt(l.appDbBytesPerCase / 1024)} KB / ${fmt(l.temporalDbBytesPerCase / 1024)} KB`,

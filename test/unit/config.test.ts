@@ -47,6 +47,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ WORKFLOW_WAIT_MS: '10' })).toThrow(/WORKFLOW_WAIT_MS/);
   });
 
+  it("leaves the worker's workflow cache to the SDK unless it is given a size", () => {
+    expect(loadConfig({}).WORKER_MAX_CACHED_WORKFLOWS).toBeUndefined();
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(0);
+    for (const bad of ['-1', 'many', '2.5']) {
+      expect(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: bad })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+    }
+  });
+
   it('takes the worker metrics address as host:port, off by default', () => {
     expect(loadConfig({}).TEMPORAL_METRICS_BIND).toBeUndefined();
     expect(loadConfig({ TEMPORAL_METRICS_BIND: '0.0.0.0:9464' }).TEMPORAL_METRICS_BIND).toBe('0.0.0.0:9464');
