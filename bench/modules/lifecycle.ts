@@ -27,6 +27,13 @@ interface LifecycleRound {
   replay: Awaited<ReturnType<typeof replayOnBare>>;
 }
 
+/** A round's mean round trip against its closed-loop baseline's. */
+const meanRatio = (r: LifecycleRound) => ratio(summarise(r.all).meanMs, summarise(r.bare.steps).meanMs);
+
+/** A round's CPU per round trip, ours and bare, when both were read. */
+const cpuPerTripOf = (r: LifecycleRound) =>
+  r.cpu && r.bare.cpu ? { ours: cpuPer(r.cpu, r.all.length), bare: cpuPer(r.bare.cpu, r.bare.steps.length) } : null;
+
 async function lifecycleRound(ctx: BenchContext, asked: number, label: string): Promise<LifecycleRound> {
   // CPU is counted while the bots work, not while they wait for the call to close.
   const at: Partial<Record<'start' | 'pause' | 'resume', CpuParts | null>> = {};
@@ -78,8 +85,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   log(`lifecycle: ${asked} cases, submission to close-out, in ${roundCount} round(s) after ${warmUps} not counted, each with its baselines`);
   const warmedUp: number[] = [];
   for (let i = 0; i < warmUps; i++) {
-    const r = await lifecycleRound(ctx, asked, `lifecycle-warm-up-${i + 1}`);
-    warmedUp.push(ratio(summarise(r.all).meanMs, summarise(r.bare.steps).meanMs) ?? Number.NaN);
+    warmedUp.push(meanRatio(await lifecycleRound(ctx, asked, `lifecycle-warm-up-${i + 1}`)) ?? Number.NaN);
   }
   const rounds: LifecycleRound[] = [];
   for (let i = 0; i < roundCount; i++) rounds.push(await lifecycleRound(ctx, asked, roundCount > 1 ? `lifecycle-${i + 1}` : 'lifecycle'));
@@ -94,12 +100,8 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   const ours = summarise(all);
   const bare = summarise(steps);
   const replayed = summarise(flat((r) => r.replay.steps));
-  const latencies: Record<string, number[]> = {};
-  const replayByAction: Record<string, number[]> = {};
-  for (const r of rounds) {
-    for (const [a, v] of Object.entries(r.run.latencies)) (latencies[a] ??= []).push(...v);
-    for (const [a, v] of Object.entries(r.replay.byAction)) (replayByAction[a] ??= []).push(...v);
-  }
+  const latencies = mergeLists(rounds.map((r) => r.run.latencies));
+  const replayByAction = mergeLists(rounds.map((r) => r.replay.byAction));
   const byAction = Object.fromEntries(Object.entries(latencies).map(([a, v]) => [a, summarise(v)]));
   const cost = rounds[rounds.length - 1]!.cost;
   const updates = Math.round(rounds[rounds.length - 1]!.run.actionsPerCase);
@@ -109,7 +111,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   const bareCasesPerSecond = n / (bareWallMs / 1000);
   const busyRatio = ratio(ours.meanMs, bare.meanMs);
   const replayRatio = ratio(ours.meanMs, replayed.meanMs);
-  const perRound = rounds.map((r) => ratio(summarise(r.all).meanMs, summarise(r.bare.steps).meanMs));
+  const perRound = rounds.map(meanRatio);
   const notes = [
     ...(rounds.length > 1 ? [`rounds ${perRound.map((x) => `${x}x`).join(', ')}`] : []),
     ...(warmedUp.length > 0 ? [`not counted: warm-up ${warmedUp.map((x) => `${x}x`).join(', ')}`] : []),
@@ -119,19 +121,18 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
   // CPU per round trip, by part: the bots' runs from their first draft to their last close-out, less
   // the wait for the call to close (the bots' polls and the notification dispatcher included), against
   // the closed-loop baselines.
-  const cpuOurs = rounds.reduce<CpuParts | null>((acc, r, i) => (i === 0 ? r.cpu : sumParts(acc, r.cpu)), null);
-  const cpuBare = rounds.reduce<CpuParts | null>((acc, r, i) => (i === 0 ? r.bare.cpu : sumParts(acc, r.bare.cpu)), null);
+  const cpuOurs = rounds.map((r) => r.cpu).reduce((a, b) => sumParts(a, b));
+  const cpuBare = rounds.map((r) => r.bare.cpu).reduce((a, b) => sumParts(a, b));
   const cpuPerTrip = cpuOurs && cpuBare ? { ours: cpuPer(cpuOurs, all.length), bare: cpuPer(cpuBare, steps.length) } : null;
   const cpuRatio = cpuPerTrip ? ratio(cpuPerTrip.ours.total, cpuPerTrip.bare.total) : null;
-  const cpuPerRound = rounds.map((r) => (r.cpu && r.bare.cpu ? ratio(cpuPer(r.cpu, r.all.length).total, cpuPer(r.bare.cpu, r.bare.steps.length).total) : null));
-  log(`lifecycle: mean round trip ${ours.meanMs} ms vs ${bare.meanMs} ms bare (${busyRatio}x${roundsNote})${cpuPerTrip ? `; CPU per round trip ${cpuPerTrip.ours.total} ms vs ${cpuPerTrip.bare.total} ms bare (${cpuRatio}x)` : ''}`);
+  const cpuPerRound = rounds.map((r) => {
+    const c = cpuPerTripOf(r);
+    return c ? ratio(c.ours.total, c.bare.total) : null;
+  });
+  log(`lifecycle: mean round trip ${ours.meanMs} ms vs ${bare.meanMs} ms bare, ${busyRatio}x${roundsNote}${cpuPerTrip ? `; CPU per round trip ${cpuPerTrip.ours.total} ms vs ${cpuPerTrip.bare.total} ms bare (${cpuRatio}x)` : ''}`);
   const late = rounds.reduce((k, r) => k + r.run.late, 0);
-  const finalStages: Record<string, number> = {};
-  const refusals: Record<string, number> = {};
-  for (const r of rounds) {
-    for (const [k, v] of Object.entries(r.run.finalStages)) finalStages[k] = (finalStages[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(r.run.refusals)) refusals[k] = (refusals[k] ?? 0) + v;
-  }
+  const finalStages = addCounts(rounds.map((r) => r.run.finalStages));
+  const refusals = addCounts(rounds.map((r) => r.run.refusals));
   const inRounds = rounds.length > 1 ? `${rounds.length} rounds of ${asked} cases after ${warmUps} not counted` : `${n} cases`;
 
   return {
@@ -187,7 +188,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
         roundTrip: summarise(r.all),
         baseline: { wallMs: r.bare.wallMs, roundTrip: summarise(r.bare.steps) },
         replayed: summarise(r.replay.steps),
-        cpuPerRoundTripMs: r.cpu && r.bare.cpu ? { ours: cpuPer(r.cpu, r.all.length), bare: cpuPer(r.bare.cpu, r.bare.steps.length) } : null,
+        cpuPerRoundTripMs: cpuPerTripOf(r),
       })),
       late,
       wallMs,
@@ -211,6 +212,20 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
       ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio, meanRoundTripByRound: perRound, meanRoundTripReplayed: replayRatio, cpuPerRoundTrip: cpuRatio, cpuPerRoundTripByRound: cpuPerRound },
     },
   };
+}
+
+/** The rounds' lists under each key, one after another. */
+function mergeLists(perRound: Array<Record<string, number[]>>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const lists of perRound) for (const [k, v] of Object.entries(lists)) (out[k] ??= []).push(...v);
+  return out;
+}
+
+/** The rounds' counts under each key, added up. */
+function addCounts(perRound: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of perRound) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 const cpuParts = (p: CpuParts) => partsInOrder(p).map((v) => fmt(v)).join(' + ');

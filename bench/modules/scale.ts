@@ -6,16 +6,9 @@ import { benchFundConfig } from '../lib/fund-bots';
 import { meanHistoryCost } from '../lib/history';
 import { type Api, log } from '../lib/http';
 import { pool, ratio, summarise } from '../lib/stats';
+import type { ServerStats } from '../server';
 
 const DAY = 86_400_000;
-
-interface ServerStats {
-  mainHeapUsedMb: number;
-  mainHeapTotalMb: number;
-  externalMb: number;
-  cachedWorkflows: number;
-  bareCachedWorkflows: number;
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Level {
