@@ -13,7 +13,7 @@ export function renderMarkdown(r: BenchResults, resultsFile: string | null): str
   const lines = [
     `Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC${resultsFile ? ` ([${resultsFile}](${resultsFile}))` : ''}: \`${r.command}\` at commit \`${r.commit}\`.`,
     '',
-    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.totalMemMb} MB, ${m.os}, node ${m.node}; load average at start ${m.loadAverageAtStart.join(' / ')}.`,
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.totalMemMb} MB, ${m.os}, node ${m.node}, MALLOC_ARENA_MAX ${m.mallocArenaMax}; load average at start ${m.loadAverageAtStart.join(' / ')}.`,
     '',
     '| measure | figure | same-run baseline | ratio | target | met |',
     '| --- | --- | --- | --- | --- | --- |',
