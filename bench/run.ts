@@ -57,7 +57,7 @@ function machine() {
     totalMemMb: Math.round(os.totalmem() / 1024 / 1024),
     node: process.version,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
-    // glibc's malloc arenas in the system under test (set by `npm run bench` as by `npm start`; bench/README.md).
+    // glibc's malloc arenas in the system under test, from the environment it was started in (bench/README.md).
     mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'glibc default',
   };
 }
