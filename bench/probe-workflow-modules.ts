@@ -8,10 +8,10 @@
 // heap figure: NODE_OPTIONS=--expose-gc npx tsx bench/probe-workflow-modules.ts
 import path from 'node:path';
 import vm from 'node:vm';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, bundleWorkflowCode } from '@temporalio/worker';
 
 async function probe(name: string, workflowsPath: string, n: number) {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
   const shared = new Map<PropertyKey, unknown>();
   let perWorkflow: Map<PropertyKey, unknown> | null = null;
