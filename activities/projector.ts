@@ -174,10 +174,11 @@ async function apply(sql: SqlStatements, e: CaseEvent, audits: AuditContent[], p
       }));
       return;
     case 'view':
-      // Flushes reach the projector in order, one after another, so the last token written is the
-      // current one; a retried batch writes the same token again. Not a change of the case's data:
-      // its updatedAt (which the programme report watches) stays.
-      await sql.update(e.caseKind === 'application' ? 'Application' : 'Station', { viewToken: e.token }, '"id" = ?', [e.caseId]);
+      // Flushes reach the projector in order, one after another, so the last view written is the
+      // current one; a retried batch writes the same view again. A token without its view (from
+      // older workflow code) clears the view it replaces, so that no stale view is read under it.
+      // Not a change of the case's data: its updatedAt (which the programme report watches) stays.
+      await sql.update(e.caseKind === 'application' ? 'Application' : 'Station', { viewToken: e.token, viewJson: e.json ?? null }, '"id" = ?', [e.caseId]);
       return;
     case 'credit':
       for (const s of e.subjects) {

@@ -59,13 +59,16 @@ export type CaseEvent =
   | {
       /**
        * The case's view (its workflow's view query) changed: `token` names the new one (the run and
-       * a count of changes). The API keeps views by token, so a read compares tokens from the read
-       * model instead of asking Temporal whether the case moved.
+       * a count of changes) and `json` is the view itself. The API reads views from the read model,
+       * not by querying the workflow: a query can make a worker run a case forward outside a
+       * workflow task (docs/operations.md). Batches scheduled by workflow code older than `json`
+       * carry the token alone.
        */
       type: 'view';
       caseKind: CaseKind;
       caseId: string;
       token: string;
+      json?: string;
     }
   | {
       type: 'credit';

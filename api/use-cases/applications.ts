@@ -216,7 +216,7 @@ async function readApplication(deps: AppDeps, id: string): Promise<StoredApplica
 }
 
 /** A row of "Application" from the read store: times and JSON as the database gives them. */
-export type StoredApplication = Record<string, unknown> & Pick<ApplicationRow, 'id' | 'programmeId' | 'applicantId' | 'workflowId' | 'viewToken'>;
+export type StoredApplication = Record<string, unknown> & Pick<ApplicationRow, 'id' | 'programmeId' | 'applicantId' | 'workflowId' | 'viewToken' | 'viewJson'>;
 
 /**
  * present() for a read-store row, as its JSON will be: money as numbers, times as ISO strings (no
@@ -253,7 +253,7 @@ export async function getApplication(deps: AppDeps, actor: Actor, id: string, re
     (async (): Promise<ApplicationView | null> => {
       if (!app.workflowId) return null;
       try {
-        return await deps.liveViews.get(app.workflowId, applicationViewQuery, app.viewToken);
+        return await deps.liveViews.get(app.workflowId, applicationViewQuery, app);
       } catch (err) {
         // The read model still answers when Temporal does not; the caller sees `workflow: null`.
         deps.logger.warn({ err, applicationId: id }, 'workflow query failed');

@@ -34,6 +34,7 @@ import { problems } from '../http/problem';
 import { fen, isoDateTime } from '../http/schemas';
 import { readVisible } from './applications';
 import { getConfigVersion } from './programmes';
+import type { ProjectedView } from './live-views';
 
 // Every human action on a running case, as data: who may take it, what it takes, and which
 // workflow (the case or one of its children) receives it as an update. The routes are made from
@@ -243,15 +244,18 @@ export interface LoadedCase {
   programmeId: string;
   /** The case workflow's view query; its `active` names the children running now. */
   viewQuery: QueryDefinition<{ active: Record<Exclude<Target, 'case'>, string | null> }>;
+  /** That view as the read model last has it. */
+  projected?: ProjectedView;
 }
 
 /**
  * The workflow an action goes to: the case itself, or the child that takes it now. The read model
- * usually names the child (the reviewer's seat, the open milestone check, the objection's notice),
- * which spares a query of the case workflow: a round trip through Temporal and the worker before
- * every reviewer, milestone and objection action. When it names none (a child started but not yet
- * projected), the case workflow is asked. The child's validator has the last word either way, and a
- * child that has ended answers WrongStage (see runCaseAction).
+ * names the child: the reviewer's seat, the open milestone check or the objection's notice, or else
+ * the case's projected view. That spares a query of the case workflow, a round trip through Temporal
+ * and the worker before every child's action (and a query's risk: see LiveViews). Only when neither
+ * names one (a child started but not yet projected) is the case workflow asked. The child's
+ * validator has the last word either way, and a child that has ended answers WrongStage (see
+ * runCaseAction).
  */
 async function targetWorkflow(
   deps: AppDeps,
@@ -262,8 +266,8 @@ async function targetWorkflow(
   if (target === 'case') return kase.workflowId;
   const onRecord = caller ? await childOnRecord(deps, target, caller.actor, caller.params) : null;
   if (onRecord) return onRecord;
-  const view = await deps.liveViews.get(kase.workflowId, kase.viewQuery);
-  const child = view.active[target];
+  const projected = kase.projected?.viewJson ? await deps.liveViews.get(kase.workflowId, kase.viewQuery, kase.projected) : null;
+  const child = projected?.active[target] ?? (await deps.liveViews.get(kase.workflowId, kase.viewQuery)).active[target];
   if (!child) {
     const what = { reviewRound: 'expert review round', notice: 'public notice', milestoneCheck: 'milestone check' }[target];
     throw problems.business('WrongStage', `No ${what} is running for this case`);
@@ -347,7 +351,7 @@ export const objectionSchema = z.strictObject({
 /** An application's case for the actions table. */
 export async function loadApplicationCase(deps: AppDeps, actor: Actor, id: string): Promise<LoadedCase> {
   const app = await readVisible(deps, actor, id);
-  return { workflowId: app.workflowId, programmeId: app.programmeId, viewQuery: applicationViewQuery };
+  return { workflowId: app.workflowId, programmeId: app.programmeId, viewQuery: applicationViewQuery, projected: app };
 }
 
 /** Any case under public notice, application or station, for the public. */
@@ -358,7 +362,7 @@ async function caseUnderNotice(deps: AppDeps, id: string): Promise<LoadedCase & 
   ]);
   const row = app ?? station;
   if (!row?.workflowId || row.stage !== 'public_notice') throw problems.notFound('case under public notice');
-  return { workflowId: row.workflowId, programmeId: row.programmeId, viewQuery: app ? applicationViewQuery : stationViewQuery };
+  return { workflowId: row.workflowId, programmeId: row.programmeId, viewQuery: app ? applicationViewQuery : stationViewQuery, projected: row };
 }
 
 /**

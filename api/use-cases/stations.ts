@@ -130,7 +130,7 @@ async function loadVisibleStation(deps: AppDeps, actor: Actor, id: string): Prom
 
 export async function loadStationCase(deps: AppDeps, actor: Actor, id: string): Promise<LoadedCase> {
   const s = await loadVisibleStation(deps, actor, id);
-  return { workflowId: s.workflowId, programmeId: s.programmeId, viewQuery: stationViewQuery };
+  return { workflowId: s.workflowId, programmeId: s.programmeId, viewQuery: stationViewQuery, projected: s };
 }
 
 export async function createStation(deps: AppDeps, actor: Actor, input: z.infer<typeof newStationSchema>, requestId: string, keep?: KeepAnswer) {
@@ -195,7 +195,7 @@ export async function getStation(deps: AppDeps, actor: Actor, id: string, reques
     (async (): Promise<StationView | null> => {
       if (!s.workflowId) return null;
       try {
-        return await deps.liveViews.get(s.workflowId, stationViewQuery, s.viewToken);
+        return await deps.liveViews.get(s.workflowId, stationViewQuery, s);
       } catch (err) {
         deps.logger.warn({ err, stationId: id }, 'workflow query failed');
         return null;

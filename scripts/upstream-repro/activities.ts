@@ -2,6 +2,5 @@ import { Context } from '@temporalio/activity';
 
 /** Says which worker process ran what, and when. */
 export async function note(what: string): Promise<void> {
-  const { workflowExecution } = Context.current().info;
-  console.log(`${new Date().toISOString()} worker ${process.pid}: ${what} (${workflowExecution.workflowId})`);
+  console.log(`${new Date().toISOString()} worker ${process.pid}: ${what} (${Context.current().info.workflowExecution?.workflowId})`);
 }

@@ -11,19 +11,34 @@
 //    the SDK runs the workflow forward on it, outside any workflow task: the timer's branch runs.
 // 5. An update arrives; the next workflow task takes it after the branch's commands.
 // 6. Replaying the history delivers the update with the timer's firing, ahead of it, so the branch
-//    does not run and replay fails with a nondeterminism error. A worker that must replay the case
-//    (another kill, a cache eviction) fails its workflow task the same way, and the case stops.
+//    does not run and replay fails with a nondeterminism error.
+// 7. A worker that must replay the case fails its workflow task the same way, and the case stops:
+//    worker B is killed, C starts, and the signal that should finish the workflow never does.
+// 8. The recovery docs/operations.md gives: reset the workflow to the workflow task that recorded
+//    the query's work (the first one completed after the sticky queue's task timed out). The signal
+//    is applied again in the new run, which finishes, and its history replays.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { freePort } from '../../infra/net';
 import { temporalCliPath } from '../../infra/tools';
 import { startDevServer } from '../../infra/temporal-dev-server';
-import { type Branch, arrive, arrived } from './workflow';
+import { type Branch, arrive, arrived, finish } from './workflow';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
+
+async function replayError(handle: WorkflowHandle): Promise<string | null> {
+  try {
+    await Worker.runReplayHistory({ workflowsPath: require.resolve('./workflow') }, await handle.fetchHistory(), handle.workflowId);
+    return null;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0]!.slice(0, 400);
+  }
+}
 
 function startWorker(address: string, taskQueue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', require.resolve('./worker'), address, taskQueue], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -56,14 +71,38 @@ async function main(): Promise<void> {
     workers.push(await startWorker(server.address, taskQueue));
     await (query ?? pause(10_000));
     await handle.executeUpdate(arrive);
-    await handle.result();
-    const history = await handle.fetchHistory();
-    try {
-      await Worker.runReplayHistory({ workflowsPath: require.resolve('./workflow') }, history, handle.workflowId);
+    const error = await replayError(handle);
+    if (!error) {
       console.log('NOT REPRODUCED: the recorded history replays');
-    } catch (err) {
-      console.log(`REPRODUCED: the recorded history does not replay: ${(err as Error).message.split('\n')[0]!.slice(0, 400)}`);
+      await handle.signal(finish);
+      await handle.result();
+      return;
     }
+    console.log(`REPRODUCED: the recorded history does not replay: ${error}`);
+
+    workers[1]!.kill('SIGKILL');
+    workers.push(await startWorker(server.address, taskQueue));
+    await handle.signal(finish);
+    const failedTask = async () =>
+      (await handle.fetchHistory()).events!.some((e) => e.workflowTaskFailedEventAttributes?.cause === WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR);
+    for (let i = 0; i < 60 && !(await failedTask()); i++) await pause(500);
+    if (!(await failedTask())) throw new Error('worker C did not fail the workflow task');
+    console.log('STOPPED: worker C fails the workflow task with a nondeterminism error');
+
+    const events = (await handle.fetchHistory()).events!;
+    const timedOut = events.findIndex((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT);
+    const recorded = events.slice(timedOut).find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)!;
+    const { runId } = await client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: handle.workflowId },
+      workflowTaskFinishEventId: recorded.eventId,
+      requestId: randomUUID(),
+      reason: 'a query ran the workflow forward outside a workflow task',
+    });
+    const reset = client.workflow.getHandle(handle.workflowId, runId!);
+    await reset.result();
+    const after = await replayError(reset);
+    console.log(after ? `NOT RECOVERED: the reset run does not replay: ${after}` : `RECOVERED: reset to event ${recorded.eventId}; the new run finished and its history replays`);
   } finally {
     for (const w of workers) w.kill('SIGKILL');
     await server.stop();

@@ -201,10 +201,14 @@ describe('projectEvents', () => {
     ]);
     expect(await verifyAuditChain(db.prisma)).toMatchObject({ intact: true });
 
-    // A view token is not a change of the case's data: its updatedAt stays.
-    const view: CaseEvent = { type: 'view', caseKind: 'application', caseId: applicationId, token: 'run-1:7' };
+    // A view is not a change of the case's data: its updatedAt stays.
+    const view: CaseEvent = { type: 'view', caseKind: 'application', caseId: applicationId, token: 'run-1:7', json: '{"stage":"submitted"}' };
     await env().run(projectEvents, [view]);
-    expect(await db.prisma.application.findUniqueOrThrow({ where: { id: applicationId } })).toMatchObject({ viewToken: 'run-1:7', updatedAt: app.updatedAt });
+    expect(await db.prisma.application.findUniqueOrThrow({ where: { id: applicationId } })).toMatchObject({ viewToken: 'run-1:7', viewJson: '{"stage":"submitted"}', updatedAt: app.updatedAt });
+    // A token without its view (older workflow code) leaves no stale view under it.
+    const tokenOnly: CaseEvent = { type: 'view', caseKind: 'application', caseId: applicationId, token: 'run-1:8' };
+    await env().run(projectEvents, [tokenOnly]);
+    expect(await db.prisma.application.findUniqueOrThrow({ where: { id: applicationId } })).toMatchObject({ viewToken: 'run-1:8', viewJson: null });
   });
 });
 

@@ -27,8 +27,9 @@ export const PROJECTOR_LOCAL_PATCH = 'projector-local-activity';
  * acting on one round at once cost two projector round trips, not five one after another.
  *
  * A case workflow also has its view watched: a flush that finds the view changed since the last
- * one projects a new view token (the run and a count of changes), so that the read model names the
- * current view and the API asks the workflow for it only when it changed.
+ * one projects the view with a new token (the run and a count of changes), so that the API reads the
+ * current view from the read model. Only an activity's input changes with it, and replay does not
+ * compare inputs: no patch.
  */
 export class Projector {
   private pending: CaseEvent[] = [];
@@ -63,7 +64,7 @@ export class Projector {
         this.lastView = view;
         this.viewChanges += 1;
         const { caseKind, caseId } = this.watched;
-        this.pending.push({ type: 'view', caseKind, caseId, token: `${workflowInfo().runId}:${this.viewChanges}` });
+        this.pending.push({ type: 'view', caseKind, caseId, token: `${workflowInfo().runId}:${this.viewChanges}`, json: view });
       }
     }
     if (this.next) return this.next;
