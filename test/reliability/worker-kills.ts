@@ -9,6 +9,7 @@ import { Api, type FundProgrammeResult, PERSONAS, type Persona, SCALE, expectedF
 import { reconcile } from '../../money/ledger';
 import { SystemProcess } from '../helpers/processes';
 import { type TestSystem, startSystem } from '../helpers/system';
+import { Worker } from '@temporalio/worker';
 import { devServerAddress, workflowBundle } from '../helpers/temporal';
 
 export interface WorkerKillOptions {
@@ -176,4 +177,22 @@ export async function moneyDiscrepancies(sys: TestSystem, result: FundProgrammeR
   }
   problems.push(...(await reconcile(sys.db.prisma, result.programmeId)));
   return problems;
+}
+
+/**
+ * Every workflow the run started on its task queue (cases, their children, the dispatcher), replayed
+ * from its history against the current code: the failures, by workflow id. A history that does not
+ * replay stops its case at the next replay; the run can finish without meeting one, so it is checked.
+ */
+export async function historiesThatDoNotReplay(sys: TestSystem): Promise<string[]> {
+  const failures: string[] = [];
+  const histories = sys.client.workflow.list({ query: `TaskQueue = "${sys.taskQueue}"` }).intoHistories();
+  for await (const { workflowId, history } of histories) {
+    try {
+      await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId);
+    } catch (err) {
+      failures.push(`${workflowId}: ${(err as Error).message.slice(0, 300)}`);
+    }
+  }
+  return failures;
 }
