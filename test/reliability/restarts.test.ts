@@ -85,7 +85,7 @@ it('survives the Temporal server stopping and starting again with its state: in-
     for (const res of flown) expect([200, 503]).toContain(res.status);
 
     // While it is down: actions answer 503 with a problem and Retry-After; reads still answer from
-    // the read model.
+    // the read model, the workflow's view included (projected with the submission).
     for (const d of whileDown) {
       const res = await submit(sys.baseUrl, d);
       expect(res.status).toBe(503);
@@ -94,7 +94,7 @@ it('survives the Temporal server stopping and starting again with its state: in-
     }
     const read = await sys.call('GET', `/applications/${before[0]!.id}`, { key: before[0]!.key });
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ stage: 'submitted', workflow: null });
+    expect(read.body).toMatchObject({ stage: 'submitted', workflow: { stage: 'submitted', applicationId: before[0]!.id } });
 
     server = await startDevServer(serverOptions);
     for (const d of [...inFlight, ...whileDown]) {
