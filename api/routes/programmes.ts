@@ -57,7 +57,7 @@ export const programmeRoutes = [
     params: idParams,
     query: z.strictObject({ format: z.enum(['csv', 'xlsx']).default('csv') }),
     produces: EXPORT_TYPES,
-    handler: ({ deps, params, query }) => exportReport(deps.prisma, params.id, query.format),
+    handler: ({ deps, params, query }) => exportReport(deps, params.id, query.format),
   }),
   defineRoute({
     method: 'get',

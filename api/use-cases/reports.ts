@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../infra/db';
 import { ledgerTotals } from '../../money/ledger';
-import { DAY_MS, FINAL_STAGES, FINAL_STATION_STAGES } from '../../shared';
+import { APPLICATION_STAGES, DAY_MS, FINAL_STAGES, FINAL_STATION_STAGES, STATION_STAGES } from '../../shared';
 import { type ExportFormat, exportRows } from '../http/file-response';
 import { problems } from '../http/problem';
 import { JsonText, toJson } from '../http/route';
-import type { ReadStore } from '../../infra/read-store';
+import { type ReadStore, isoTime } from '../../infra/read-store';
 import type { AppDeps } from '../deps';
 import { listApplicationsQuery } from './applications';
 
@@ -35,75 +35,115 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * year, what is overdue, and the time cases spend in each stage. The per-tier and per-year money
  * adds up to the ledger's totals exactly.
  */
-export async function programmeReport(prisma: PrismaClient, id: string, now = new Date()) {
-  return reportAt(await gatherReport(prisma, id), now);
+export async function programmeReport(deps: ReportDeps, id: string, now = new Date()) {
+  return reportAt(await gatherReport(deps, id), now);
 }
 
+type ReportDeps = Pick<AppDeps, 'prisma' | 'reads'>;
 type ReportBase = Awaited<ReturnType<typeof gatherReport>>;
+type MoneyRow = { committedFen: bigint; paidFen: bigint; returnedFen: bigint; clawedBackFen: bigint };
+
+const MONEY_FIELD = { commit: 'committedFen', payment: 'paidFen', return: 'returnedFen', clawback: 'clawedBackFen' } as const;
+const noMoney = (): MoneyRow => ({ committedFen: 0n, paidFen: 0n, returnedFen: 0n, clawedBackFen: 0n });
+/** Stages a case stays in for good: no stay in them is counted, and nobody is waited on. */
+const FINALS = [...FINAL_STAGES, ...FINAL_STATION_STAGES];
+const FINAL_LIST = FINALS.map((s) => `'${s}'`).join(', ');
+/** Time in stage is listed in the order a case goes through its stages. */
+const STAGE_ORDER: readonly string[] = [...APPLICATION_STAGES, ...STATION_STAGES];
+/** A programme's submitted cases, applications and stations: both bind the programme's id. */
+const CASES_OF = (columns: { application: string; station: string }) =>
+  `SELECT ${columns.application} FROM "Application" WHERE "programmeId" = ? AND "stage" <> 'draft'
+   UNION ALL SELECT ${columns.station} FROM "Station" WHERE "programmeId" = ? AND "stage" <> 'draft'`;
+
+/** A DateTime column as milliseconds since the epoch (a number), in this database's SQL. */
+function epochMs(reads: ReadStore, column: string): string {
+  return reads.dialect === 'sqlite'
+    ? `CAST(ROUND((julianday(${column}) - 2440587.5) * 86400000) AS INTEGER)`
+    : `CAST(EXTRACT(EPOCH FROM ${column}) * 1000 AS DOUBLE PRECISION)`;
+}
 
 /**
  * What a programme's report is made of, read once for each change of the programme: everything
  * but what the clock moves, and, for that, the dated cases still waiting on someone (soonest
  * first) and each stay in a stage, closed (its days) or open (when it began).
+ *
+ * The database counts, sums and pairs each stage entered with the next (plain SQL through the read
+ * store): through Prisma, every case of a 100,000-case programme and its stage history became
+ * objects in the process, seconds of the event loop that serves the API, on every change.
  */
-async function gatherReport(prisma: PrismaClient, id: string) {
+async function gatherReport({ prisma, reads }: ReportDeps, id: string) {
   const programme = await prisma.programme.findUnique({ where: { id } });
   if (!programme) throw problems.notFound('programme');
-  const byCaseWhere: Prisma.LedgerSumWhereInput = { programmeId: id };
-  const [money, apps, stations, byCase, byYear] = await Promise.all([
+  const [money, counts, byGroup, byYear, waiting, stays] = await Promise.all([
     ledgerTotals(prisma, id),
-    prisma.application.findMany({ where: { programmeId: id, stage: { not: 'draft' } }, select: { id: true, title: true, stage: true, tier: true, awardFen: true, waitingOn: true, nextAction: true, dueAt: true } }),
-    prisma.station.findMany({ where: { programmeId: id, stage: { not: 'draft' } }, select: { id: true, name: true, stage: true, type: true, waitingOn: true, nextAction: true, dueAt: true } }),
-    // The ledger's kept sums (LedgerSum: per case, kind and Shanghai year), never its entries.
-    prisma.ledgerSum.groupBy({ by: ['caseId', 'kind'], where: byCaseWhere, _sum: { amountFen: true } }),
-    prisma.ledgerSum.groupBy({ by: ['year', 'kind'], where: byCaseWhere, _sum: { amountFen: true }, orderBy: { year: 'asc' } }),
+    reads.all<{ kind: string; stage: string; grp: string | null; n: number | bigint }>(
+      `SELECT 'application' AS "kind", "stage", "tier" AS "grp", COUNT(*) AS "n" FROM "Application"
+         WHERE "programmeId" = ? AND "stage" <> 'draft' GROUP BY "stage", "tier"
+       UNION ALL
+       SELECT 'station', "stage", "type", COUNT(*) FROM "Station"
+         WHERE "programmeId" = ? AND "stage" <> 'draft' GROUP BY "stage", "type"`,
+      [id, id],
+    ),
+    // The ledger's kept sums (LedgerSum: per case, kind and Shanghai year), never its entries; a
+    // case counts under its tier (a station under its type), money on no case under 'none'.
+    reads.all<{ grp: string; kind: string; fen: string }>(
+      `SELECT COALESCE(a."tier", s."type", 'none') AS "grp", l."kind" AS "kind", CAST(SUM(l."amountFen") AS TEXT) AS "fen"
+       FROM "LedgerSum" l
+       LEFT JOIN "Application" a ON a."id" = l."caseId" AND a."stage" <> 'draft'
+       LEFT JOIN "Station" s ON s."id" = l."caseId" AND s."stage" <> 'draft'
+       WHERE l."programmeId" = ?
+       GROUP BY COALESCE(a."tier", s."type", 'none'), l."kind"`,
+      [id],
+    ),
+    reads.all<{ year: number; kind: string; fen: string }>(
+      `SELECT "year", "kind", CAST(SUM("amountFen") AS TEXT) AS "fen" FROM "LedgerSum" WHERE "programmeId" = ? GROUP BY "year", "kind" ORDER BY "year"`,
+      [id],
+    ),
+    reads.all<{ caseId: string; kind: string; title: string; stage: string; waitingOn: string; what: string | null; dueAt: unknown }>(
+      `SELECT * FROM (${CASES_OF({
+        application: `"id" AS "caseId", 'application' AS "kind", "title", "stage", "waitingOn", "nextAction" AS "what", "dueAt"`,
+        station: `"id", 'station', "name", "stage", "waitingOn", "nextAction", "dueAt"`,
+      })}) c
+       WHERE "dueAt" IS NOT NULL AND "stage" NOT IN (${FINAL_LIST}) AND "waitingOn" IS NOT NULL AND "waitingOn" NOT IN ('nobody', 'system')
+       ORDER BY "dueAt", "caseId"`,
+      [id, id],
+    ),
+    // Each stay: a stage entered, and when the case entered its next one (none yet: still in it).
+    reads.all<{ stage: string; enteredMs: number; leftMs: number | null }>(
+      `SELECT "stage", ${epochMs(reads, '"enteredAt"')} AS "enteredMs", ${epochMs(reads, '"leftAt"')} AS "leftMs" FROM (
+         SELECT h."stage" AS "stage", h."enteredAt" AS "enteredAt", LEAD(h."enteredAt") OVER (PARTITION BY h."caseId" ORDER BY h."seq") AS "leftAt"
+         FROM "StageHistory" h WHERE h."caseId" IN (${CASES_OF({ application: '"id"', station: '"id"' })})
+       ) t WHERE "stage" NOT IN (${FINAL_LIST})`,
+      [id, id],
+    ),
   ]);
 
   const pipeline: Record<string, number> = {};
-  for (const c of [...apps, ...stations]) pipeline[c.stage] = (pipeline[c.stage] ?? 0) + 1;
-
-  // Money per tier (stations count under their type), from the ledger's per-case sums.
-  const groupOf = new Map<string, string>([...apps.map((a) => [a.id, a.tier ?? 'none'] as const), ...stations.map((s) => [s.id, s.type] as const)]);
-  const perTier = new Map<string, { group: string; cases: number; committedFen: bigint; paidFen: bigint; returnedFen: bigint; clawedBackFen: bigint }>();
-  const tierRow = (group: string) => perTier.get(group) ?? perTier.set(group, { group, cases: 0, committedFen: 0n, paidFen: 0n, returnedFen: 0n, clawedBackFen: 0n }).get(group)!;
-  for (const a of apps) if (a.tier) tierRow(a.tier).cases++;
-  for (const s of stations) if (s.stage !== 'rejected' && s.stage !== 'withdrawn') tierRow(s.type).cases++;
-  const field = { commit: 'committedFen', payment: 'paidFen', return: 'returnedFen', clawback: 'clawedBackFen' } as const;
-  for (const row of byCase) {
-    const r = tierRow(groupOf.get(row.caseId) ?? 'none');
-    r[field[row.kind as keyof typeof field]] += row._sum.amountFen ?? 0n;
+  const perTier = new Map<string, { group: string; cases: number } & MoneyRow>();
+  const tierRow = (group: string) => perTier.get(group) ?? perTier.set(group, { group, cases: 0, ...noMoney() }).get(group)!;
+  for (const c of counts) {
+    const n = Number(c.n);
+    pipeline[c.stage] = (pipeline[c.stage] ?? 0) + n;
+    if (c.kind === 'application' ? c.grp !== null : c.stage !== 'rejected' && c.stage !== 'withdrawn') tierRow(c.grp!).cases += n;
   }
+  for (const row of byGroup) tierRow(row.grp)[MONEY_FIELD[row.kind as keyof typeof MONEY_FIELD]] += BigInt(row.fen);
 
   // Money per calendar year (Asia/Shanghai) of the movement.
-  const perYear: Array<{ year: number; committedFen: bigint; paidFen: bigint; returnedFen: bigint; clawedBackFen: bigint }> = [];
+  const perYear: Array<{ year: number } & MoneyRow> = [];
   for (const row of byYear) {
-    if (perYear[perYear.length - 1]?.year !== row.year) perYear.push({ year: row.year, committedFen: 0n, paidFen: 0n, returnedFen: 0n, clawedBackFen: 0n });
-    perYear[perYear.length - 1]![field[row.kind as keyof typeof field]] += row._sum.amountFen ?? 0n;
+    const year = Number(row.year);
+    if (perYear[perYear.length - 1]?.year !== year) perYear.push({ year, ...noMoney() });
+    perYear[perYear.length - 1]![MONEY_FIELD[row.kind as keyof typeof MONEY_FIELD]] += BigInt(row.fen);
   }
 
-  const finals = new Set<string>([...FINAL_STAGES, ...FINAL_STATION_STAGES]);
-  const waiting = [...apps.map((a) => ({ ...a, kind: 'application', title: a.title })), ...stations.map((s) => ({ ...s, kind: 'station', title: s.name }))]
-    .filter((c) => c.dueAt && !finals.has(c.stage) && c.waitingOn && c.waitingOn !== 'nobody' && c.waitingOn !== 'system')
-    .map((c) => ({ caseId: c.id, kind: c.kind, title: c.title, stage: c.stage, waitingOn: c.waitingOn, what: c.nextAction, dueAt: c.dueAt! }))
-    .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-
-  // Stays in each stage: from entering it to entering the next (or to the report's moment, for the
-  // stage a case is in).
-  const ids = [...groupOf.keys()];
-  // In slices: an IN list with an order cannot be split by Prisma, and SQLite binds at most 999 values.
-  const history: Array<{ caseId: string; stage: string; enteredAt: Date }> = [];
-  for (let k = 0; k < ids.length; k += 500) {
-    const slice = ids.slice(k, k + 500);
-    history.push(...(await prisma.stageHistory.findMany({ where: { caseId: { in: slice } }, orderBy: [{ caseId: 'asc' }, { seq: 'asc' }], select: { caseId: true, stage: true, enteredAt: true } })));
-  }
+  // Stays in each stage: closed ones by their days, open ones by when they began (the report's
+  // moment ends them).
   const closedDays = new Map<string, number[]>();
   const openSince: Array<{ stage: string; since: number }> = [];
-  for (let i = 0; i < history.length; i++) {
-    const h = history[i]!;
-    const next = history[i + 1];
-    if (finals.has(h.stage)) continue;
-    if (next && next.caseId === h.caseId) (closedDays.get(h.stage) ?? closedDays.set(h.stage, []).get(h.stage)!).push((next.enteredAt.getTime() - h.enteredAt.getTime()) / DAY_MS);
-    else openSince.push({ stage: h.stage, since: h.enteredAt.getTime() });
+  for (const h of stays) {
+    const entered = Number(h.enteredMs);
+    if (h.leftMs !== null) (closedDays.get(h.stage) ?? closedDays.set(h.stage, []).get(h.stage)!).push((Number(h.leftMs) - entered) / DAY_MS);
+    else openSince.push({ stage: h.stage, since: entered });
   }
 
   return {
@@ -112,7 +152,7 @@ async function gatherReport(prisma: PrismaClient, id: string) {
     pipeline,
     perTier: [...perTier.values()].sort((a, b) => a.group.localeCompare(b.group)),
     perYear,
-    waiting,
+    waiting: waiting.map((c) => ({ ...c, dueAt: isoTime(c.dueAt)! })),
     closedDays,
     openSince,
   };
@@ -122,13 +162,14 @@ async function gatherReport(prisma: PrismaClient, id: string) {
 function reportAt(base: ReportBase, now: Date) {
   const { programme, waiting, closedDays, openSince, ...figures } = base;
   const overdue: typeof waiting = [];
+  const nowIso = now.toISOString();
   for (const c of waiting) {
-    if (c.dueAt >= now) break; // soonest due first
+    if (c.dueAt >= nowIso) break; // soonest due first (ISO 8601 in UTC sorts as time does)
     overdue.push(c);
   }
   const spans = new Map<string, number[]>([...closedDays].map(([stage, days]) => [stage, [...days]]));
   for (const o of openSince) (spans.get(o.stage) ?? spans.set(o.stage, []).get(o.stage)!).push((now.getTime() - o.since) / DAY_MS);
-  const timeInStage = [...spans.entries()].map(([stage, days]) => {
+  const timeInStage = [...spans.entries()].sort(([a], [b]) => STAGE_ORDER.indexOf(a) - STAGE_ORDER.indexOf(b)).map(([stage, days]) => {
     const sorted = [...days].sort((a, b) => a - b);
     return { stage, cases: days.length, meanDays: round2(days.reduce((s, d) => s + d, 0) / days.length), p90Days: round2(quantile(sorted, 0.9)) };
   });
@@ -171,7 +212,7 @@ export class ReportCache {
       if (now - kept.at >= this.maxAgeMs) Object.assign(kept, { at: now, body: serve(kept.base) });
       return kept.body;
     }
-    const base = gatherReport(deps.prisma, id);
+    const base = gatherReport(deps, id);
     const entry = { stamp, base, at: now, body: serve(base) };
     this.kept.delete(id); // re-inserted last: the map's order is the order reports were read in
     this.kept.set(id, entry);
@@ -264,8 +305,8 @@ export function exportList<Q extends { limit: number; cursor?: unknown }>(
 }
 
 /** The programme report as one table: a section column, then its rows. */
-export async function exportReport(prisma: PrismaClient, id: string, format: ExportFormat) {
-  const r = await programmeReport(prisma, id);
+export async function exportReport(deps: ReportDeps, id: string, format: ExportFormat) {
+  const r = await programmeReport(deps, id);
   const rows: Array<Record<string, unknown>> = [
     ...Object.entries(r.money).map(([k, v]) => ({ section: 'money', item: k, value: v })),
     ...Object.entries(r.pipeline).map(([stage, n]) => ({ section: 'pipeline', item: stage, value: n })),

@@ -66,7 +66,8 @@ export interface GeneratedCase {
 /**
  * `submitted-and-formal`: every fourth case in formal review (waiting on an officer, no due date),
  * the rest submitted — what test/api/scale-and-inbox.test.ts counts on.
- * `every-stage`: cases spread over every stage, with a due date where someone must act.
+ * `every-stage`: cases spread over every stage, with a due date where someone must act and the stage
+ * history that led there.
  */
 export type StageMix = 'submitted-and-formal' | 'every-stage';
 
@@ -81,6 +82,44 @@ export function caseAt(i: number, mix: StageMix, now = Date.now()): GeneratedCas
   const w = WAITING[stage]!;
   const acts = w.on !== 'system' && w.on !== 'public';
   return { stage, waitingOn: w.on, nextAction: w.what, dueAt: acts ? new Date(now + ((i % 90) - 10) * DAY) : null };
+}
+
+/** The main road of a funded case, in order. */
+const ROAD: readonly ApplicationStage[] = ['submitted', 'formal_review', 'expert_review', 'defence', 'committee', 'public_notice', 'agreement', 'in_progress', 'final_acceptance'];
+/** Where a case leaves the road for each stage off it: the stage of the road it was in last. */
+const LEFT_FROM: Partial<Record<ApplicationStage, ApplicationStage>> = {
+  revision_requested: 'formal_review',
+  withdrawn: 'formal_review',
+  review_stalled: 'expert_review',
+  rejected: 'committee',
+  cancelled: 'agreement',
+  completed: 'final_acceptance',
+  closed_without_penalty: 'in_progress',
+  terminated: 'in_progress',
+  force_terminated: 'in_progress',
+};
+
+/** The stages a generated case went through to reach `stage`, in order, ending with it. */
+export function stagePath(stage: ApplicationStage): ApplicationStage[] {
+  const onRoad = ROAD.indexOf(stage);
+  if (onRoad >= 0) return ROAD.slice(0, onRoad + 1);
+  if (stage === 'lapsed') return [...stagePath('revision_requested'), 'lapsed'];
+  return [...stagePath(LEFT_FROM[stage] ?? 'submitted'), stage];
+}
+
+/**
+ * The stage history of generated case `i` (in `stage`): one stay of 5-40 days in each stage before
+ * it, the last of them entered 1-30 days before `now`.
+ */
+export function stageHistoryAt(i: number, caseId: string, stage: ApplicationStage, now = Date.now()) {
+  const path = stagePath(stage);
+  let at = now - (1 + (i % 30)) * DAY;
+  const rows = [];
+  for (let k = path.length - 1; k >= 0; k--) {
+    rows.push({ id: randomUUID(), caseId, seq: k + 1, stage: path[k]!, enteredAt: new Date(at) });
+    at -= (5 + ((i * 7 + k * 13) % 36)) * DAY;
+  }
+  return rows.reverse();
 }
 
 export interface PeopleCounts {
@@ -130,7 +169,8 @@ export interface GenerateApplicationsOptions {
  * `count` applications in a programme. Titles are `Project <i>`, one in 10,000 (i % 10,000 === 7)
  * `氢能 hydrogen <i>`; requested amounts `(i % 100) * 1,000,000` fen; created one second apart going back.
  * With `every-stage`, cases in expert review get five review assignments, and funded cases their
- * tranches and milestones, so registers and inboxes have something to show. Returns the ids.
+ * tranches and milestones, so registers and inboxes have something to show, and every case its
+ * stage history (`stageHistoryAt`), so the report's time in stage has stays to count. Returns the ids.
  */
 export async function generateApplications(prisma: PrismaClient, o: GenerateApplicationsOptions): Promise<string[]> {
   const mix = o.mix ?? 'submitted-and-formal';
@@ -143,6 +183,7 @@ export async function generateApplications(prisma: PrismaClient, o: GenerateAppl
     const assignments = [];
     const tranches = [];
     const milestones = [];
+    const history = [];
     for (let j = 0; j < n; j++) {
       const i = start + j;
       const id = randomUUID();
@@ -166,6 +207,7 @@ export async function generateApplications(prisma: PrismaClient, o: GenerateAppl
         updatedAt: new Date(now),
       });
       if (mix !== 'every-stage') continue;
+      history.push(...stageHistoryAt(i, id, c.stage, now));
       if (c.stage === 'expert_review' && o.reviewerIds?.length) {
         for (let r = 0; r < 5; r++) {
           const reviewerId = o.reviewerIds[(i + r) % o.reviewerIds.length]!;
@@ -182,6 +224,7 @@ export async function generateApplications(prisma: PrismaClient, o: GenerateAppl
     await insertRows(prisma, 'ReviewAssignment', assignments);
     await insertRows(prisma, 'Tranche', tranches.map((t) => ({ paidAt: null, ...t })));
     await insertRows(prisma, 'Milestone', milestones);
+    await insertRows(prisma, 'StageHistory', history);
     o.progress?.(start + n);
   }
   return ids;

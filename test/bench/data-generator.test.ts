@@ -1,7 +1,8 @@
 // The bench's data generator, which other tests use too: what it writes reads back through Prisma
 // as the application would have written it, the ledger it writes reconciles, and the read side
 // answers over it (the programme report over more cases than SQLite binds in one statement).
-import { CASE_STAGES, caseAt, generateApplications, generateLedger, seedPeople } from '../../bench/data/generate';
+import { CASE_STAGES, caseAt, generateApplications, generateLedger, seedPeople, stagePath } from '../../bench/data/generate';
+import type { ApplicationStage } from '../../shared';
 import { quantile, summarise } from '../../bench/lib/stats';
 import { reconcile } from '../../money/ledger';
 import { DAY } from '../helpers/fixtures';
@@ -39,6 +40,13 @@ it('writes cases at every stage that read back as written, and a ledger that rec
   expect(row).toMatchObject({ title: `Project ${i}`, requestedFen: 9_000_000n, stage: caseAt(i, 'every-stage').stage, waitingOn: caseAt(i, 'every-stage').waitingOn, tier: null });
   expect(row.createdAt).toBeInstanceOf(Date);
   expect(Math.abs(row.dueAt!.getTime() - (Date.now() - DAY))).toBeLessThan(60_000);
+  // Its stage history: from submission, one stay after another, to the stage it is in.
+  const history = await prisma.stageHistory.findMany({ where: { caseId: ids[i]! }, orderBy: { seq: 'asc' } });
+  expect(history.map((h) => h.stage)).toEqual(stagePath(row.stage as ApplicationStage));
+  expect(history.map((h) => h.stage)).toEqual(['submitted', 'formal_review', 'expert_review', 'defence', 'committee', 'public_notice', 'agreement', 'in_progress']);
+  expect(history.every((h, k) => k === 0 || h.enteredAt > history[k - 1]!.enteredAt)).toBe(true);
+  const [written] = await prisma.$queryRaw<Array<{ n: number | bigint }>>`SELECT COUNT(*) AS n FROM "StageHistory" h JOIN "Application" a ON a."id" = h."caseId" WHERE a."programmeId" = ${p.programmeId}`;
+  expect(Number(written!.n)).toBe(ids.reduce((n, _, k) => n + stagePath(caseAt(k, 'every-stage').stage).length, 0));
   const expertCases = expected.expert_review!;
   expect(await prisma.reviewAssignment.count({ where: { reviewerId: { in: people.reviewers } } })).toBe(expertCases * 5);
 
