@@ -251,11 +251,13 @@ export interface LoadedCase {
 /**
  * The workflow an action goes to: the case itself, or the child that takes it now. The read model
  * names the child: the reviewer's seat, the open milestone check or the objection's notice, or else
- * the case's projected view. That spares a query of the case workflow, a round trip through Temporal
- * and the worker before every child's action (and a query's risk: see LiveViews). Only when neither
- * names one (a child started but not yet projected) is the case workflow asked. The child's
- * validator has the last word either way, and a child that has ended answers WrongStage (see
- * runCaseAction).
+ * the case's projected view: an action goes where the case, as the API shows it, says. That spares
+ * a query of the case workflow, a round trip through Temporal and the worker before every child's
+ * action, and a query's risk (docs/operations.md, "A case stopped by a nondeterminism error"). A
+ * child started but not yet projected is not running yet as far as the API goes: WrongStage, as a
+ * moment earlier. Only a row projected by workflow code older than its view (a token alone) has the
+ * case workflow asked. The child's validator has the last word either way, and a child that has
+ * ended answers WrongStage (see runCaseAction).
  */
 async function targetWorkflow(
   deps: AppDeps,
@@ -266,8 +268,7 @@ async function targetWorkflow(
   if (target === 'case') return kase.workflowId;
   const onRecord = caller ? await childOnRecord(deps, target, caller.actor, caller.params) : null;
   if (onRecord) return onRecord;
-  const projected = kase.projected?.viewJson ? await deps.liveViews.get(kase.workflowId, kase.viewQuery, kase.projected) : null;
-  const child = projected?.active[target] ?? (await deps.liveViews.get(kase.workflowId, kase.viewQuery)).active[target];
+  const child = (await deps.liveViews.get(kase.workflowId, kase.viewQuery, kase.projected)).active[target];
   if (!child) {
     const what = { reviewRound: 'expert review round', notice: 'public notice', milestoneCheck: 'milestone check' }[target];
     throw problems.business('WrongStage', `No ${what} is running for this case`);

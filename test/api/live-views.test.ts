@@ -1,7 +1,8 @@
 // A case's live view over HTTP is the one its workflow projected into the read model with each
 // change: reads never query the workflow, so they answer with no worker running, and they cannot set
-// off a worker's running a case forward on a query (docs/operations.md). A row projected by older
-// workflow code (a token without its view) is still answered by asking the workflow.
+// off a worker's running a case forward on a query (docs/operations.md); nor does an action refused
+// for a child the view does not name. A row projected by older workflow code (a token without its
+// view) is still answered by asking the workflow.
 import { WorkflowClient } from '@temporalio/client';
 import { applicationViewQuery } from '../../shared';
 import { draftBody, programmeBody } from '../helpers/fixtures';
@@ -51,6 +52,12 @@ it('reads the projected view without asking the workflow, with a worker and with
     expect(views.every((v) => v.stage === 'submitted')).toBe(true);
     const answered = await sys.client.workflow.getHandle(id).query(applicationViewQuery);
     expect(views[4]).toEqual(answered);
+
+    // An action on a child the case does not run is refused from what the view names: no query.
+    const early = await sys.call('POST', `/applications/${id}/milestone/report`, { key: lead.key, body: { summary: 'Too early' } });
+    expect(early.status).toBe(409);
+    expect(early.body).toMatchObject({ code: 'WrongStage', detail: 'No milestone check is running for this case' });
+    expect(asked()).toBe(1); // the test's own query above
 
     // An action moves the view; the worker is then stopped, and the case still reads as it now is.
     const withdrawn = await sys.call('POST', `/applications/${id}/withdraw`, { key: lead.key, body: { reason: 'Moving the team' } });
