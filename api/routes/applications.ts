@@ -99,9 +99,9 @@ export const applicationRoutes = [
   defineRoute({
     method: 'get',
     path: '/inbox',
-    summary: 'What waits on me, soonest due first: the first `limit` items (of one `kind`, or all) and whether there are more',
+    summary: 'What waits on me, soonest due first: `limit` items (of one `kind`, or all) after `cursor`, whether there are more, and the next page\'s cursor',
     auth: VIEWERS,
-    query: z.strictObject({ kind: z.enum(INBOX_KINDS).optional(), limit: queryInt(1, 500).default(100) }),
+    query: z.strictObject({ kind: z.enum(INBOX_KINDS).optional(), limit: queryInt(1, 500).default(100), cursor: z.string().max(1_000).optional() }),
     handler: ({ deps, actor, query }) => inbox(deps, actor, query),
   }),
   defineRoute({

@@ -101,7 +101,7 @@ it('answers an inbox of 25,000 waiting cases with its first items, soonest due f
   const longer = await page('?limit=500');
   expect(longer.items).toHaveLength(500);
   const five = await page('?limit=5');
-  expect(five).toEqual({ items: longer.items.slice(0, 5), more: true });
+  expect(five).toEqual({ items: longer.items.slice(0, 5), more: true, nextCursor: expect.any(String) });
   const dated = longer.items.filter((i) => i.dueAt !== null).map((i) => Date.parse(i.dueAt!));
   expect(dated).toEqual([...dated].sort((a, b) => a - b));
   expect(longer.items.findIndex((i) => i.dueAt === null)).toBe(dated.length);
@@ -110,8 +110,73 @@ it('answers an inbox of 25,000 waiting cases with its first items, soonest due f
   expect(objections.items.length).toBeGreaterThan(0);
   expect(objections.items.every((i) => i.kind === 'objection')).toBe(true);
   expect(objections.more).toBe(false);
-  for (const bad of ['?limit=0', '?limit=501', '?limit=ten', '?kind=everything', '?page=2']) {
+  for (const bad of ['?limit=0', '?limit=501', '?limit=ten', '?kind=everything', '?page=2', '?cursor=nonsense', `?cursor=${Buffer.from('["list",null,0,"x"]').toString('base64url')}`, `?cursor=${Buffer.from('["inbox",null,2,"x"]').toString('base64url')}`, `?cursor=${Buffer.from('["inbox",null,2,"later","x"]').toString('base64url')}`, `?cursor=${Buffer.from('["inbox","soon",0,"x"]').toString('base64url')}`]) {
     const res = await sys.call('GET', `/inbox${bad}`, { key: officer.key });
     expect({ bad, status: res.status, code: res.body.code }).toEqual({ bad, status: 400, code: 'ValidationFailed' });
   }
+});
+
+it('pages through the whole inbox with its cursor: every item once, in order, items due at the same moment included', async () => {
+  // Items due at one moment from three sources (applications, a station's milestone check, and the
+  // applications' own ties broken by id), among the 25,000 undated ones.
+  const p = await seedProgramme(sys.db.prisma, { opensAt: new Date(Date.now() - DAY), closesAt: new Date(Date.now() + DAY) });
+  const at = new Date(Date.now() + 5 * DAY);
+  for (let i = 0; i < 4; i++) {
+    const c = await seedApplication(sys.db.prisma, p);
+    await sys.db.prisma.application.update({ where: { id: c.applicationId }, data: { stage: 'defence', waitingOn: 'officer', nextAction: 'Record the defence', dueAt: at } });
+    await sys.db.prisma.milestone.create({ data: { id: `${c.applicationId}:milestone:midterm:1`, caseId: c.applicationId, programmeId: p.programmeId, code: 'midterm', attempt: 1, status: 'awaiting_score', dueAt: at, rev: 1 } });
+    // Objections are undated, in the order they were filed: three filed at one moment.
+    if (i < 3) {
+      await sys.db.prisma.objection.create({
+        data: { id: `o:${randomUUID()}`, caseId: c.applicationId, programmeId: p.programmeId, noticeId: 'n', filerName: `Filer ${i}`, filerIdMasked: 'x', filerIdHash: 'h', contact: 'c', text: 't', status: 'open', filedAt: at, rev: 1 },
+      });
+    }
+  }
+  const page = async (query: string) => {
+    const res = await sys.call('GET', `/inbox${query}`, { key: officer.key });
+    expect(res.status).toBe(200);
+    return res.body as { items: Array<{ kind: string; caseId: string; dueAt: string | null; ref?: string }>; more: boolean; nextCursor: string | null };
+  };
+  const walk = async (limit: number, kind?: string) => {
+    const items = [];
+    let cursor: string | null = null;
+    do {
+      const res = await page(`?limit=${limit}${kind ? `&kind=${kind}` : ''}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(res.more).toBe(res.nextCursor !== null);
+      items.push(...res.items);
+      cursor = res.nextCursor;
+    } while (cursor);
+    return items;
+  };
+  const everything = await walk(500);
+  const [apps, stations, objections, checks] = await Promise.all([
+    sys.db.prisma.application.count({ where: { waitingOn: 'officer' } }),
+    sys.db.prisma.station.count({ where: { waitingOn: 'officer' } }),
+    sys.db.prisma.objection.count({ where: { status: 'open' } }),
+    sys.db.prisma.milestone.count({ where: { status: { in: ['overdue', 'awaiting_score'] } } }),
+  ]);
+  expect(everything).toHaveLength(apps + stations + objections + checks);
+  const place = (i: { kind: string; caseId: string; ref?: string }) => `${i.kind}:${i.caseId}:${i.ref ?? ''}`;
+  expect(new Set(everything.map(place)).size).toBe(everything.length);
+  const dated = everything.filter((i) => i.dueAt !== null);
+  expect(everything.slice(0, dated.length)).toEqual(dated); // undated last
+  expect(dated.map((i) => i.dueAt)).toEqual(dated.map((i) => i.dueAt).sort());
+  // The items due at that moment: the applications first, then the checks, each by id.
+  const tied = everything.filter((i) => i.dueAt === at.toISOString());
+  expect(tied.map((i) => i.kind)).toEqual(['decision', 'decision', 'decision', 'decision', 'milestone', 'milestone', 'milestone', 'milestone']);
+  // Small pages cut through the ties, and through the turn from dated to undated: the same items.
+  const first = everything.slice(0, dated.length + 20);
+  const small = [];
+  let cursor: string | null = null;
+  while (small.length < first.length) {
+    const res = await page(`?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+    small.push(...res.items);
+    cursor = res.nextCursor;
+  }
+  expect(small.slice(0, first.length)).toEqual(first);
+  // One kind, walked alone, is that kind's items of the whole inbox in the same order.
+  expect(await walk(2, 'milestone')).toEqual(everything.filter((i) => i.kind === 'milestone'));
+  const objectionsInOrder = everything.filter((i) => i.kind === 'objection');
+  expect(objectionsInOrder.length).toBeGreaterThanOrEqual(3);
+  expect(await walk(1, 'objection')).toEqual(objectionsInOrder);
 });
