@@ -80,6 +80,9 @@ interface InboxSource {
   item: (row: Row) => InboxItem;
 }
 
+/** An item as read, with its row and source: the page's last one gives the next page's cursor. */
+type Read = { item: InboxItem; row: Row; source: InboxSource };
+
 /** Where a page of an inbox ended: the last item's due date, its source's rank and its key. */
 type InboxPlace = { dueAt: string | null; rank: number; key: string[] };
 
@@ -123,7 +126,7 @@ function keyAfter(columns: string[], key: string[], date: (d: Date) => unknown):
  * `orderBy: { dueAt: { nulls: 'last' } }` as an expression SQLite sorts every matching row by: 138
  * ms for 26,585 cases waiting on officers, against 6 ms this way.)
  */
-async function readSource(reads: AppDeps['reads'], s: InboxSource, take: number, after: InboxPlace | null): Promise<Array<InboxItem & { place: InboxPlace }>> {
+async function readSource(reads: AppDeps['reads'], s: InboxSource, take: number, after: InboxPlace | null): Promise<Read[]> {
   const keyOrder = s.key.join(', ');
   const read = async (dated: boolean, n: number) => {
     const where: string[] = [];
@@ -160,10 +163,7 @@ async function readSource(reads: AppDeps['reads'], s: InboxSource, take: number,
     }
     const order = dated ? `${s.due}, ${keyOrder}` : keyOrder;
     const rows = await reads.all<Row>(`${s.select}${where.length ? ` AND ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`, [...params, n]);
-    return rows.map((r) => {
-      const item = s.item(r);
-      return { ...item, place: { dueAt: item.dueAt, rank: s.rank, key: s.key.map((c) => keyText(r[c.replace(/"/g, '')])) } };
-    });
+    return rows.map((row) => ({ item: s.item(row), row, source: s }));
   };
   if (!s.due) return read(false, take);
   const dated = await read(true, take);
@@ -171,8 +171,10 @@ async function readSource(reads: AppDeps['reads'], s: InboxSource, take: number,
   return [...dated, ...(await read(false, take - dated.length))];
 }
 
-/** A key column's value as the cursor keeps it: dates as ISO text, the rest as their text. */
-const keyText = (v: unknown) => (v instanceof Date || (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) ? isoTime(v)! : String(v));
+/** The place of an item in the inbox's order; key columns as the cursor keeps them (dates as ISO text). */
+function placeOf({ item, row, source }: Read): InboxPlace {
+  return { dueAt: item.dueAt, rank: source.rank, key: source.key.map((c) => (c.endsWith('At"') ? isoTime(row[c.slice(1, -1)])! : String(row[c.slice(1, -1)]))) };
+}
 
 /**
  * What waits on the caller, soonest due first (undated last): the first `limit` items, of one kind
@@ -190,13 +192,14 @@ export async function inbox(deps: AppDeps, actor: Actor, query: { kind?: InboxKi
   // Each source is in order and holds at most limit + 1: the first `limit` of their merge are the
   // caller's first `limit`, and anything past them means more. ISO times in UTC compare as text;
   // the sort is stable, and sources are listed by rank.
-  const items = read.flat().sort((a, b) => (a.dueAt === b.dueAt ? 0 : a.dueAt === null ? 1 : b.dueAt === null ? -1 : a.dueAt < b.dueAt ? -1 : 1));
+  const due = (r: Read) => r.item.dueAt;
+  const items = read.flat().sort((a, b) => (due(a) === due(b) ? 0 : due(a) === null ? 1 : due(b) === null ? -1 : due(a)! < due(b)! ? -1 : 1));
   const page = items.slice(0, query.limit);
   const more = items.length > query.limit;
   return {
-    items: page.map(({ place: _place, ...item }) => item),
+    items: page.map((r) => r.item),
     more,
-    nextCursor: more ? encodeInboxCursor(page[page.length - 1]!.place) : null,
+    nextCursor: more ? encodeInboxCursor(placeOf(page[page.length - 1]!)) : null,
   };
 }
 
