@@ -6,8 +6,8 @@ import { commitAward, ledgerTotals, payTranche, settleCase } from '../../money/l
 import { DAY } from '../helpers/fixtures';
 import { seedApplication, seedProgramme } from '../helpers/seed';
 import { type TestSystem, startSystem } from '../helpers/system';
-import { PrismaReadStore } from '../../infra/read-store';
-import { ReportCache } from '../../api/use-cases/reports';
+import { PrismaReadStore, createReadStore } from '../../infra/read-store';
+import { ReportCache, programmeReport } from '../../api/use-cases/reports';
 
 let sys: TestSystem;
 let programmeId: string;
@@ -76,6 +76,48 @@ it('reports money per tier and per year that add up to the ledger, the pipeline,
     { stage: 'formal_review', cases: 4, meanDays: 10, p90Days: 10 },
     { stage: 'in_progress', cases: 4, meanDays: expect.closeTo(50, 1), p90Days: expect.closeTo(50, 1) },
   ]);
+});
+
+it('takes days in a stage over its closed and open stays together, mean and 90th percentile as if all were sorted', async () => {
+  const programme = await seedProgramme(sys.db.prisma, { opensAt: new Date(Date.now() - 90 * DAY), closesAt: new Date(Date.now() - 60 * DAY) });
+  const now = new Date();
+  const ago = (days: number) => new Date(now.getTime() - days * DAY);
+  // Twelve cases entered formal review 7 to 40 days ago; a third of them are in it still (open
+  // stays, counted to the report's moment: 13, 22, 31, 40 days), the rest left it after 6 to 36 days,
+  // so that closed and open stays interleave when sorted, and the 90th percentile (the 11th of 12)
+  // is a closed one, 36 days, between two open ones.
+  const days: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const c = await seedApplication(sys.db.prisma, programme);
+    const entered = 40 - i * 3;
+    const open = i % 3 === 0;
+    const stayed = open ? entered : i === 1 ? 36 : Math.min(entered - 1, ((i * 7) % 30) + 1);
+    days.push(stayed);
+    await sys.db.prisma.application.update({ where: { id: c.applicationId }, data: { stage: open ? 'formal_review' : 'expert_review' } });
+    await sys.db.prisma.stageHistory.createMany({
+      data: [
+        { caseId: c.applicationId, seq: 1, stage: 'submitted', enteredAt: ago(60) },
+        { caseId: c.applicationId, seq: 2, stage: 'formal_review', enteredAt: ago(entered) },
+        ...(open ? [] : [{ caseId: c.applicationId, seq: 3, stage: 'expert_review', enteredAt: ago(entered - stayed) }]),
+      ],
+    });
+  }
+  const reads = createReadStore(sys.db.url, sys.db.prisma);
+  try {
+    const report = await programmeReport({ prisma: sys.db.prisma, reads }, programme.programmeId, now);
+    const sorted = [...days].sort((a, b) => a - b);
+    const mean = days.reduce((s, d) => s + d, 0) / days.length;
+    expect(report.timeInStage.find((s) => s.stage === 'formal_review')).toEqual({
+      stage: 'formal_review',
+      cases: 12,
+      meanDays: Math.round(mean * 100) / 100,
+      p90Days: sorted[Math.floor(0.9 * sorted.length)],
+    });
+    expect(sorted[Math.floor(0.9 * sorted.length)]).toBe(36);
+    expect(report.timeInStage.find((s) => s.stage === 'submitted')).toEqual({ stage: 'submitted', cases: 12, meanDays: expect.any(Number), p90Days: expect.any(Number) });
+  } finally {
+    reads.close();
+  }
 });
 
 it('keeps a report while its programme stands still, and takes it again as soon as money or a case moves', async () => {
