@@ -142,7 +142,7 @@ export const DEFAULT_WORKFLOW_WAIT_MS = 30_000;
  * three: each handler the router dispatches costs a pass through its layer machinery.
  */
 export function mountRoutes(router: IRouter, routes: readonly AnyRoute[], deps: AppDeps): void {
-  const authenticate = createAuthenticator(deps.prisma, deps.credentials);
+  const authenticate = createAuthenticator(deps, deps.credentials);
   const idempotent = idempotency(deps.prisma, deps.idempotencyLeaseMs);
   for (const route of routes) {
     const authorise = async (req: Request, res: Response, next: NextFunction) => {

@@ -9,6 +9,7 @@ import { CredentialCache, createAuthenticator } from '../../api/auth/authenticat
 import { ensureAdmin } from '../../api/use-cases/users';
 import { draftBody, programmeBody } from '../helpers/fixtures';
 import { freshDatabase } from '../helpers/db';
+import { createReadStore } from '../../infra/read-store';
 import { type ApiResponse, type TestSystem, startSystem } from '../helpers/system';
 
 // Short, so that the test of changes made in the database waits little; the default is 2 s.
@@ -172,32 +173,36 @@ it('accepts a key stored as SHA-256 before scrypt, and rehashes it with scrypt o
 
 it('compares a kept row\'s expiry with the clock on every request', async () => {
   const db = freshDatabase();
+  const reads = createReadStore(db.url, db.prisma);
   try {
     const made = await ensureAdmin(db.prisma, { email: 'clock@zone.cn' });
     const keyId = keyIdOf(made.apiKey!);
     await db.prisma.apiKey.update({ where: { id: keyId }, data: { expiresAt: new Date(Date.now() + 2_000) } });
-    const authenticate = createAuthenticator(db.prisma, new CredentialCache(60_000));
+    const authenticate = createAuthenticator({ prisma: db.prisma, reads }, new CredentialCache(60_000));
     await expect(authenticate(`Bearer ${made.apiKey}`)).resolves.toMatchObject({ role: 'admin' });
     // The row is kept for a minute; the expiry it carries passes meanwhile.
     await new Promise((r) => setTimeout(r, 2_100));
     await expect(authenticate(`Bearer ${made.apiKey}`)).rejects.toMatchObject({ status: 401 });
   } finally {
+    reads.close();
     await db.close();
   }
 });
 
 it('lets the bootstrap administrator in with the configured key, stored as scrypt', async () => {
   const db = freshDatabase();
+  const reads = createReadStore(db.url, db.prisma);
   try {
     const preset = `pf_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}`;
     const made = await ensureAdmin(db.prisma, { email: 'root@zone.cn', apiKey: preset });
     expect(made).toEqual({ created: true, email: 'root@zone.cn', apiKey: undefined });
     const row = await db.prisma.apiKey.findUniqueOrThrow({ where: { id: keyIdOf(preset) } });
     expect(row.secretHash).toMatch(/^scrypt\$/);
-    const authenticate = createAuthenticator(db.prisma);
+    const authenticate = createAuthenticator({ prisma: db.prisma, reads });
     await expect(authenticate(`Bearer ${preset}`)).resolves.toMatchObject({ role: 'admin' });
     await expect(authenticate(`Bearer ${otherSecret(preset)}`)).rejects.toMatchObject({ status: 401 });
   } finally {
+    reads.close();
     await db.close();
   }
 });
