@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import path from 'node:path';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import express from 'express';
@@ -33,6 +34,39 @@ export interface ServerStats {
   mainHeapTotalMb: number;
   externalMb: number;
   cachedWorkflows: number;
+}
+
+/** The main thread's pauses over a window (GET /pauses on the bare app, which starts the next). */
+export interface ServerPauses {
+  /** The event loop's longest delay: how long at most a request that arrived could not be taken. */
+  eventLoopLongestMs: number;
+  /** Garbage collections of the main thread's heap: how many, the longest, and all of them. */
+  gcs: number;
+  gcLongestMs: number;
+  gcTotalMs: number;
+}
+
+/**
+ * Watches the main thread (API, activities, database driver) for pauses, so that a latency
+ * measured at a fixed rate can be read beside what held the process meanwhile.
+ */
+function watchPauses(): () => ServerPauses {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  let gc = { gcs: 0, gcLongestMs: 0, gcTotalMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.gcs++;
+      gc.gcLongestMs = Math.max(gc.gcLongestMs, e.duration);
+      gc.gcTotalMs += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return () => {
+    const window = { eventLoopLongestMs: loop.max / 1e6, ...gc };
+    loop.reset();
+    gc = { gcs: 0, gcLongestMs: 0, gcTotalMs: 0 };
+    return window;
+  };
 }
 
 const BARE_QUEUE = 'bench-bare';
@@ -77,6 +111,10 @@ async function main() {
   });
   // What the system process holds, for the scale module: the main thread's heap (the API, the
   // activities, Prisma) and how many running workflows the system's worker keeps in its cache.
+  const pauses = watchPauses();
+  bare.get('/pauses', (_req, res) => {
+    res.json(pauses() satisfies ServerPauses);
+  });
   bare.get('/stats', (_req, res) => {
     const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
     const m = process.memoryUsage();
