@@ -161,7 +161,7 @@ function daysInStage(s: StageStays, now: number) {
 async function gatherReport({ prisma, reads }: ReportDeps, id: string) {
   const programme = await prisma.programme.findUnique({ where: { id } });
   if (!programme) throw problems.notFound('programme');
-  const [money, counts, byGroup, byYear, waiting, stays] = await Promise.all([
+  const [money, counts, byGroup, byYear, [waiting, stays]] = await Promise.all([
     ledgerTotals(prisma, id),
     reads.all<{ kind: string; stage: string; grp: string | null; n: number | bigint }>(
       `SELECT 'application' AS "kind", "stage", "tier" AS "grp", COUNT(*) AS "n" FROM "Application"
@@ -186,8 +186,9 @@ async function gatherReport({ prisma, reads }: ReportDeps, id: string) {
       `SELECT "year", "kind", CAST(SUM("amountFen") AS TEXT) AS "fen" FROM "LedgerSum" WHERE "programmeId" = ? GROUP BY "year", "kind" ORDER BY "year"`,
       [id],
     ),
-    waitingCases(reads, id),
-    staysIn(reads, id),
+    // One scan after the other: started together, both first rows (the waiting list's sort, the
+    // stays' window: ~50 and ~70 ms at 100,000 cases) ran in one turn of the event loop.
+    (async () => [await waitingCases(reads, id), await staysIn(reads, id)] as const)(),
   ]);
 
   const pipeline: Record<string, number> = {};
