@@ -29,6 +29,9 @@ const SCALE = 864_000;
  * a read serves the view of the last one that landed, as the row it reads does.)
  */
 let viewChecks = 0;
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+/** A view with every timestamp replaced by the word 'time'. */
+const timesAsTimes = (view: unknown) => JSON.parse(JSON.stringify(view), (_k, v) => (typeof v === 'string' && ISO_TIME.test(v) ? 'time' : v));
 let unchecked: TestSystem['call'];
 beforeEach(() => {
   const call = (unchecked = sys.call);
@@ -43,7 +46,12 @@ beforeEach(() => {
       const after = await handle.describe();
       const idle = (d: typeof after) => (d.raw.pendingActivities?.length ?? 0) === 0;
       if (after.runId === before.runId && after.historyLength === before.historyLength && idle(before) && idle(after)) {
-        expect(res.body.workflow).toEqual(live);
+        // A closed workflow's query is answered by replaying its history, and a time the workflow read
+        // after a local activity can come out milliseconds off the first run's (a 'completed' entry
+        // 13 ms later was seen; local activities move the workflow's clock): its times are compared
+        // as times, the rest as is.
+        const running = after.status.name === 'RUNNING';
+        expect(running ? res.body.workflow : timesAsTimes(res.body.workflow)).toEqual(running ? live : timesAsTimes(live));
         viewChecks += 1;
       }
     }
