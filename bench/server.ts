@@ -109,12 +109,12 @@ async function main() {
   bare.get('/constant', (_req, res) => {
     res.json({ ok: true });
   });
-  // What the system process holds, for the scale module: the main thread's heap (the API, the
-  // activities, Prisma) and how many running workflows the system's worker keeps in its cache.
   const pauses = watchPauses();
   bare.get('/pauses', (_req, res) => {
     res.json(pauses() satisfies ServerPauses);
   });
+  // What the system process holds, for the scale module: the main thread's heap (the API, the
+  // activities, Prisma) and how many running workflows the system's worker keeps in its cache.
   bare.get('/stats', (_req, res) => {
     const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
     const m = process.memoryUsage();

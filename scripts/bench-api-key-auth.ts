@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { VerifiedKeys, parseApiKey, verifySecret } from '../api/auth/api-keys';
-import { CredentialCache, createAuthenticator } from '../api/auth/authenticate';
+import { CredentialCache, createAuthenticator, readKeyRow } from '../api/auth/authenticate';
 import { createUser } from '../api/use-cases/users';
 import { createPrismaClient } from '../infra/db';
 import { migrateDatabase } from '../infra/migrate';
@@ -48,9 +48,7 @@ async function main() {
     const kept = createAuthenticator(deps, new CredentialCache(60_000));
     await kept(header);
     const keptMs = await time('authenticate, later requests (row kept + LRU hit)', runs * 100, () => kept(header));
-    const read = await time('row read alone (plain SQL with its user, baseline)', runs * 10, () =>
-      reads.all('SELECT k."id", k."secretHash", k."revokedAt", k."expiresAt", u."id" AS "userId", u."role", u."disabledAt" FROM "ApiKey" k JOIN "User" u ON u."id" = k."userId" WHERE k."id" = ?', [keyId]),
-    );
+    const read = await time('row read alone (plain SQL with its user, baseline)', runs * 10, () => readKeyRow(reads, keyId));
     const modelRead = await time('row read as a Prisma model query (before)', runs * 10, () => prisma.apiKey.findUnique({ where: { id: keyId }, include: { user: true } }));
     console.log(
       `\nfirst request / later request: ${(cold / cached).toFixed(0)}x; later request / bare row read: ${(cached / read).toFixed(2)}x; ` +

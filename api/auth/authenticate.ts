@@ -64,7 +64,7 @@ const asDate = (v: unknown) => {
  * A key's row with its user's role and state, in plain SQL through the read store: as a Prisma
  * model query it cost ~500 µs of CPU a read, as SQL ~5 µs (the fifteenth session, bench/README.md).
  */
-async function readKeyRow(reads: ReadStore, keyId: string): Promise<KeyRow | null> {
+export async function readKeyRow(reads: ReadStore, keyId: string): Promise<KeyRow | null> {
   const [r] = await reads.all<{ id: string; secretHash: string; revokedAt: unknown; expiresAt: unknown; userId: string; role: string; disabledAt: unknown }>(
     `SELECT k."id", k."secretHash", k."revokedAt", k."expiresAt", u."id" AS "userId", u."role", u."disabledAt"
      FROM "ApiKey" k JOIN "User" u ON u."id" = k."userId" WHERE k."id" = ?`,

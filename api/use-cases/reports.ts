@@ -77,14 +77,13 @@ async function waitingCases(reads: ReadStore, id: string): Promise<WaitingCase[]
 }
 
 /**
- * The stays in one stage: the closed ones' days, ascending, and their sum in the order they were
- * read; the open ones' beginnings, as read and ascending (the report's moment ends them).
+ * The stays in one stage: the closed ones' days, ascending, and their sum; the open ones'
+ * beginnings, ascending (the report's moment ends them).
  */
 interface StageStays {
   closedDays: Float64Array;
   closedSum: number;
-  openSince: number[];
-  openSinceSorted: Float64Array;
+  openSince: Float64Array;
 }
 
 /** Each stay of the programme's cases in a stage: a stage entered, and when the case entered its next one (none yet: still in it). */
@@ -112,8 +111,7 @@ async function staysIn(reads: ReadStore, id: string): Promise<Map<string, StageS
     stays.set(stage, {
       closedDays: Float64Array.from(days).sort(),
       closedSum: days.reduce((s, d) => s + d, 0),
-      openSince: since,
-      openSinceSorted: Float64Array.from(since).sort(),
+      openSince: Float64Array.from(since).sort(),
     });
   }
   return stays;
@@ -132,7 +130,7 @@ function daysInStage(s: StageStays, now: number) {
   // The k-th smallest of the closed days and the open ones (the latest beginning is the fewest days).
   const k = Math.min(n - 1, Math.floor(0.9 * n));
   const closed = s.closedDays;
-  const open = s.openSinceSorted;
+  const open = s.openSince;
   let i = 0;
   let j = open.length - 1;
   let kth = 0;

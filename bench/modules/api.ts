@@ -184,13 +184,17 @@ export async function api(ctx: BenchContext): Promise<ModuleResult> {
   // Every path at 500/s before any sweep: a sweep ends past its path's capacity (a p99 of seconds),
   // and what that overload left (garbage, a grown heap) was paid during whatever came next. Beside
   // each measurement, what held the system process's main thread meanwhile (GET /pauses).
+  /** A fixed rate, and the system's pauses over the same window (the first call starts the window). */
+  const pausedFixedRate = async (t: Target, rate: number) => {
+    await ctx.bare.must(null, 'GET', '/pauses');
+    const load = await fixedRate(t.url, t.key, { durationS: step, rate });
+    return { load, pauses: (await ctx.bare.must(null, 'GET', '/pauses')) as ServerPauses };
+  };
   const at500s: Record<string, { load: FixedRateLoad; pauses: ServerPauses }> = {};
   for (const t of targets) {
     if (!rounds[t.name]) continue;
     await settle(base);
-    await ctx.bare.must(null, 'GET', '/pauses');
-    const load = await fixedRate(t.url, t.key, { durationS: step, rate: 500 });
-    const pauses = (await ctx.bare.must(null, 'GET', '/pauses')) as ServerPauses;
+    const { load, pauses } = await pausedFixedRate(t, 500);
     at500s[t.name] = { load, pauses };
     log(`api: ${t.name}: at 500/s p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms; the system's event loop held ${fmt(pauses.eventLoopLongestMs, 1)} ms at most, ${pauses.gcs} GCs, the longest ${fmt(pauses.gcLongestMs, 1)} ms`);
   }
@@ -214,10 +218,9 @@ export async function api(ctx: BenchContext): Promise<ModuleResult> {
       sweeping: for (const rate of [25, 50, 100, 200, 400, 800, 1_600, 3_200, 6_400]) {
         for (let attempt = 1; ; attempt++) {
           await settle(base);
-          await ctx.bare.must(null, 'GET', '/pauses');
-          const r = await fixedRate(t.url, t.key, { durationS: step, rate });
+          const { load: r, pauses } = await pausedFixedRate(t, rate);
           sweep.push(r);
-          sweepPauses.push((await ctx.bare.must(null, 'GET', '/pauses')) as ServerPauses);
+          sweepPauses.push(pauses);
           if (r.p99Ms <= LIMIT_P99_MS && r.rps >= rate * 0.95 && r.dropped === 0 && r.non2xx === 0) break;
           if (attempt === 2) break sweeping;
           secondTries.push(rate);
