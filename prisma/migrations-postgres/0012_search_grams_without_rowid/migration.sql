@@ -1,0 +1,4 @@
+-- This is an empty migration. On SQLite, migration 0012 rebuilds "SearchGram" WITHOUT ROWID so that
+-- each slice is kept once in its table rather than beside a rowid; PostgreSQL has no rowid, and its
+-- heap and two indexes stay as they were. The folders hold the same migrations
+-- (test/db/migrations.test.ts).
