@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import path from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import express from 'express';
 import { closeServer, listen } from '../api/server';
@@ -129,6 +129,18 @@ async function main() {
     const id = `bare-${randomUUID()}`;
     await client.workflow.start('bareWorkflow', { workflowId: id, taskQueue: BARE_QUEUE, args: [req.body as BareInput] });
     res.status(201).json({ id });
+  });
+  // A bare case's first step starts its workflow in the same call (update-with-start), as a case's
+  // submit does; the workflow's start is then in that round trip for both.
+  bare.post('/bare/cases/:id/first-step', async (req, res) => {
+    const start = new WithStartWorkflowOperation('bareWorkflow', {
+      workflowId: req.params.id,
+      taskQueue: BARE_QUEUE,
+      args: [req.body as BareInput],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    const n = await client.workflow.executeUpdateWithStart(bareStepUpdate, { startWorkflowOperation: start });
+    res.json({ n });
   });
   bare.post('/bare/cases/:id/step', async (req, res) => {
     const n = await client.workflow.getHandle(req.params.id).executeUpdate(bareStepUpdate);

@@ -1,5 +1,6 @@
 // 1. Lifecycle throughput: N talent-fund cases driven through the API from submission to close-out,
 // against a bare workflow making as many update and activity round trips with empty bodies.
+import { randomUUID } from 'node:crypto';
 import { type FundRun, type TracedAction, runFundCases } from '../lib/fund-bots';
 import { meanHistoryCost } from '../lib/history';
 import { log } from '../lib/http';
@@ -57,9 +58,11 @@ async function lifecycleRound(ctx: BenchContext, asked: number, label: string): 
   const bareCpuAtStart = cpuNow(ctx.info.pid);
   const t0 = Date.now();
   await pool(Array.from({ length: n }), n, async () => {
-    const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', { updates, activities: Math.round(cost.activities), localActivities: Math.round(cost.localActivities) });
+    // The first step starts the bare workflow (update-with-start), as a case's submit starts its own.
+    const id = `bare-${randomUUID()}`;
+    const input = { updates, activities: Math.round(cost.activities), localActivities: Math.round(cost.localActivities) };
     for (let i = 0; i < updates; i++) {
-      const r = await ctx.bare.call(null, 'POST', `/bare/cases/${id}/step`);
+      const r = await (i === 0 ? ctx.bare.call(null, 'POST', `/bare/cases/${id}/first-step`, input) : ctx.bare.call(null, 'POST', `/bare/cases/${id}/step`));
       if (r.status >= 400) throw new Error(`bare step: ${r.status} ${JSON.stringify(r.body)}`);
       steps.push(r.ms);
     }
@@ -249,15 +252,26 @@ function targetOf(t: TracedAction): string {
 async function replayOnBare(ctx: BenchContext, trace: TracedAction[], activitiesPerUpdate: number, localActivitiesPerUpdate: number) {
   const perTarget = new Map<string, number>();
   for (const t of trace) perTarget.set(targetOf(t), (perTarget.get(targetOf(t)) ?? 0) + 1);
+  const inputOf = (updates: number) => ({
+    updates,
+    activities: Math.round(updates * activitiesPerUpdate),
+    localActivities: Math.round(updates * localActivitiesPerUpdate),
+  });
+  // A case's workflow is started by its submit (update-with-start): its bare workflow by the replayed
+  // submit, the same way. A review round is started by its case, outside any call: its bare workflow
+  // is started before the replay.
+  const startedBySubmit = new Set(trace.filter((t) => t.action === 'submit').map(targetOf));
   const bareIds = new Map<string, string>();
   await pool([...perTarget], 8, async ([target, updates]) => {
-    const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', {
-      updates,
-      activities: Math.round(updates * activitiesPerUpdate),
-      localActivities: Math.round(updates * localActivitiesPerUpdate),
-    });
+    if (startedBySubmit.has(target)) {
+      bareIds.set(target, `bare-${randomUUID()}`);
+      return;
+    }
+    const { id } = await ctx.bare.must(null, 'POST', '/bare/cases', inputOf(updates));
     bareIds.set(target, id);
   });
+  /** The replayed submit of each case whose bare workflow it starts; its later calls go after it. */
+  const starts = new Map<string, Promise<unknown>>();
 
   let cut = 0;
   let busyUntil = trace[0]?.atMs ?? 0;
@@ -272,7 +286,17 @@ async function replayOnBare(ctx: BenchContext, trace: TracedAction[], activities
   await Promise.all(
     schedule.map(async (t) => {
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + t.atMs - Date.now())));
-      const r = await ctx.bare.call(null, 'POST', `/bare/cases/${bareIds.get(targetOf(t))}/step`);
+      const target = targetOf(t);
+      const url = `/bare/cases/${bareIds.get(target)}`;
+      let call: Promise<Awaited<ReturnType<typeof ctx.bare.call>>>;
+      if (t.action === 'submit' && !starts.has(target)) {
+        call = ctx.bare.call(null, 'POST', `${url}/first-step`, inputOf(perTarget.get(target)!));
+        starts.set(target, call);
+      } else {
+        await starts.get(target);
+        call = ctx.bare.call(null, 'POST', `${url}/step`);
+      }
+      const r = await call;
       if (r.status >= 400) throw new Error(`bare step: ${r.status} ${JSON.stringify(r.body)}`);
       steps.push(r.ms);
       (byAction[t.action] ??= []).push(r.ms);
