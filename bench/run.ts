@@ -14,7 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createPrismaClient } from '../infra/db';
 import { type BenchContext, type ModuleResult } from './lib/context';
 import { Api, log } from './lib/http';
-import { type ProfileSummary, summariseProfile } from './lib/profile';
+import { type ClockWindow, type ProfileSummary, type WindowedThreads, lifecycleThreads, summariseProfile } from './lib/profile';
 import { renderMarkdown, writeReadme } from './report';
 import type { ServerInfo } from './server';
 import { api } from './modules/api';
@@ -33,7 +33,7 @@ export interface BenchResults {
   machine: ReturnType<typeof machine>;
   commit: string;
   modules: Partial<Record<ModuleName, ModuleResult & { seconds: number }>>;
-  profile?: ProfileSummary & { file: string };
+  profile?: ProfileSummary & { file: string; lifecycle?: WindowedThreads | null };
   /** Modules that failed, with their error: the others' figures stand. */
   failed?: Record<string, string>;
 }
@@ -151,6 +151,16 @@ async function main() {
       results.profile = { file: path.relative(root, main), ...summariseProfile(main, 15) };
       log(`CPU profile of the system under test's main thread: ${results.profile.file}`);
       for (const p of results.profile.byPlace.slice(0, 10)) log(`  ${String(p.share).padStart(5)}%  ${p.place}`);
+      const windows = results.modules.lifecycle?.data?.profileWindows as
+        | { ours: ClockWindow[]; bare: ClockWindow[]; roundTrips: { ours: number; bare: number } }
+        | undefined;
+      if (windows) {
+        results.profile.lifecycle = lifecycleThreads(
+          profiles.map((f) => path.join(profileDir, f)),
+          windows,
+          windows.roundTrips,
+        );
+      }
     }
   }
 

@@ -51,3 +51,120 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
     byFunction: rank(fns).map(([fn, ms]) => ({ fn, ms: Math.round(ms), share: Math.round((ms / busy) * 1000) / 10 })),
   };
 }
+
+/**
+ * Microseconds on the clock V8 stamps its profiles with (CLOCK_MONOTONIC, the clock of
+ * process.hrtime, shared by every process on the machine): bounds of windows for `inWindows`.
+ */
+export const profileClockUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+export type ClockWindow = [startUs: number, endUs: number];
+
+interface TimedProfile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+}
+
+/**
+ * A thread's sampled time inside the windows, by part. `partOf` names a sample's part from its
+ * stack (the sampled frame first); samples of `(idle)` are left out. A sample counts whether its
+ * thread was running or blocked in the sampled frame (a thread join, say): profile time, not CPU.
+ */
+export function inWindows(file: string, windows: ClockWindow[], partOf: (stack: Node['callFrame'][]) => string): { busyMs: number; parts: Record<string, number> } {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as TimedProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const partOfNode = new Map<number, string | null>();
+  const part = (id: number) => {
+    if (!partOfNode.has(id)) {
+      const stack: Node['callFrame'][] = [];
+      for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) stack.push(byId.get(x)!.callFrame);
+      partOfNode.set(id, stack[0]!.functionName === '(idle)' ? null : partOf(stack));
+    }
+    return partOfNode.get(id)!;
+  };
+  const parts: Record<string, number> = {};
+  let busyMs = 0;
+  let at = p.startTime;
+  for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] ?? 0;
+    if (!windows.some(([a, b]) => at >= a && at < b)) continue;
+    // A sample stands for the time until the next one.
+    const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const name = part(p.samples[i]!);
+    if (name === null) continue;
+    busyMs += ms;
+    parts[name] = (parts[name] ?? 0) + ms;
+  }
+  return { busyMs, parts };
+}
+
+/**
+ * The parts of a workflow thread's time. The SDK's sandbox enters its V8 context with a timeout,
+ * for which Node starts and joins a watchdog thread on every call (nodejs/node#47739), and records a
+ * stack trace, source-mapped, for every promise made inside it (for the `__stack_trace` query).
+ */
+export function sandboxPart(stack: Node['callFrame'][]): string {
+  const top = stack[0]!;
+  if (stack.some((f) => f.functionName === 'initAll' && f.url.includes('promise_hooks')) || (top.functionName === 'settled' && top.url.includes('vm-shared'))) {
+    return 'a stack trace per promise';
+  }
+  if (top.functionName === 'runInContext' && top.url === '') return 'entering the sandbox (a watchdog thread per call)';
+  if (top.functionName === '(garbage collector)') return 'garbage collection';
+  if (top.url.includes('workflow-bundle')) return 'workflow code (the SDK\'s and ours)';
+  if (top.url.includes('evalmachine')) return 'switching workflows\' globals';
+  if (top.url.includes('@temporalio')) return 'the SDK\'s worker thread';
+  return 'other';
+}
+
+/** The parts of the main thread's time: where the sampled code lives (as `summariseProfile`'s byPlace). */
+export const placePart = (stack: Node['callFrame'][]): string => place(stack[0]!.url, stack[0]!.functionName);
+
+export interface WindowedThreads {
+  /** Round trips in each side's windows. */
+  roundTrips: { ours: number; bare: number };
+  /** ms of profile time per round trip, in all and by part (the largest 15), for each side. */
+  workflowThread: ThreadSides;
+  mainThread: ThreadSides;
+}
+
+export interface ThreadSides {
+  busy: { ours: number; bare: number };
+  ours: Record<string, number>;
+  bare: Record<string, number>;
+}
+
+/**
+ * The lifecycle's two sides (the bots' runs and the closed-loop baselines) compared thread by thread
+ * from the system process's profiles: the main thread is the largest profile; each side's workflow
+ * thread is the one holding workflow bundle code that was busiest in that side's windows (the system's
+ * worker and the baseline's each have their own).
+ */
+export function lifecycleThreads(files: string[], windows: { ours: ClockWindow[]; bare: ClockWindow[] }, roundTrips: { ours: number; bare: number }): WindowedThreads | null {
+  const main = [...files].sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+  const workflowFiles = files.filter((f) => f !== main && fs.readFileSync(f, 'utf8').includes('workflow-bundle-'));
+  if (!main || workflowFiles.length === 0) return null;
+  const round = (ms: number, n: number) => Math.round((ms / Math.max(1, n)) * 100) / 100;
+  const perTrip = (parts: Record<string, number>, n: number) =>
+    Object.fromEntries(
+      Object.entries(parts)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([k, v]) => [k, round(v, n)]),
+    );
+  const busiest = (side: 'ours' | 'bare') =>
+    workflowFiles.map((f) => inWindows(f, windows[side], sandboxPart)).sort((a, b) => b.busyMs - a.busyMs)[0]!;
+  const sides = (ours: ReturnType<typeof inWindows>, bare: ReturnType<typeof inWindows>): ThreadSides => ({
+    busy: { ours: round(ours.busyMs, roundTrips.ours), bare: round(bare.busyMs, roundTrips.bare) },
+    ours: perTrip(ours.parts, roundTrips.ours),
+    bare: perTrip(bare.parts, roundTrips.bare),
+  });
+  return {
+    roundTrips,
+    workflowThread: sides(busiest('ours'), busiest('bare')),
+    mainThread: sides(inWindows(main, windows.ours, placePart), inWindows(main, windows.bare, placePart)),
+  };
+}

@@ -6,6 +6,7 @@ import { meanHistoryCost } from '../lib/history';
 import { log } from '../lib/http';
 import { type BenchContext, type ModuleResult, fmt, ms } from '../lib/context';
 import { type CpuParts, cpuNow, cpuPer, cpuSpent, partsInOrder, sumParts } from '../lib/cpu';
+import { type ClockWindow, profileClockUs } from '../lib/profile';
 import { pool, ratio, summarise } from '../lib/stats';
 
 /**
@@ -26,6 +27,8 @@ interface LifecycleRound {
   cpu: CpuParts | null;
   bare: { steps: number[]; wallMs: number; cpu: CpuParts | null };
   replay: Awaited<ReturnType<typeof replayOnBare>>;
+  /** When the bots worked (less the wait for the call to close) and when the closed-loop baseline ran, on the profiles' clock. */
+  windows: { ours: ClockWindow[]; bare: ClockWindow[] };
 }
 
 /** A round's mean round trip against its closed-loop baseline's. */
@@ -38,13 +41,21 @@ const cpuPerTripOf = (r: LifecycleRound) =>
 async function lifecycleRound(ctx: BenchContext, asked: number, label: string): Promise<LifecycleRound> {
   // CPU is counted while the bots work, not while they wait for the call to close.
   const at: Partial<Record<'start' | 'pause' | 'resume', CpuParts | null>> = {};
+  const clock: Partial<Record<'start' | 'pause' | 'resume', number>> = {};
   const run = await runFundCases(ctx.api, ctx.info.adminKey, {
     cases: asked,
     label,
     reviewers: Math.max(8, Math.ceil(asked / 2)),
-    onPhase: (phase) => (at[phase] = cpuNow(ctx.info.pid)),
+    onPhase: (phase) => {
+      at[phase] = cpuNow(ctx.info.pid);
+      clock[phase] = profileClockUs();
+    },
   });
   const cpu = sumParts(cpuSpent(at.start ?? null, at.pause ?? null), cpuSpent(at.resume ?? null, cpuNow(ctx.info.pid)));
+  const oursWindows: ClockWindow[] = [
+    [clock.start!, clock.pause!],
+    [clock.resume!, profileClockUs()],
+  ];
   const n = run.cases.length;
   const cost = await meanHistoryCost(ctx.temporal, run.caseIds.slice(0, 3));
   const all = Object.values(run.latencies).flat();
@@ -56,6 +67,7 @@ async function lifecycleRound(ctx: BenchContext, asked: number, label: string): 
   const updates = Math.round(run.actionsPerCase);
   const steps: number[] = [];
   const bareCpuAtStart = cpuNow(ctx.info.pid);
+  const bareFrom = profileClockUs();
   const t0 = Date.now();
   await pool(Array.from({ length: n }), n, async () => {
     // The first step starts the bare workflow (update-with-start), as a case's submit starts its own.
@@ -68,6 +80,7 @@ async function lifecycleRound(ctx: BenchContext, asked: number, label: string): 
     }
   });
   const bare = { steps, wallMs: Date.now() - t0, cpu: cpuSpent(bareCpuAtStart, cpuNow(ctx.info.pid)) };
+  const bareWindow: ClockWindow = [bareFrom, profileClockUs()];
   log(`${label}: baseline ${n} bare cases in ${fmt(bare.wallMs / 1000)} s; mean round trip ${summarise(all).meanMs} ms vs ${summarise(steps).meanMs} ms bare`);
 
   // A second baseline: the same calls at the same moments. The bots act in waves (150 reviewers'
@@ -78,7 +91,7 @@ async function lifecycleRound(ctx: BenchContext, asked: number, label: string): 
   const perUpdate = (k: number) => k / Math.max(1, cost.updates);
   const replay = await replayOnBare(ctx, run.trace, perUpdate(cost.activities), perUpdate(cost.localActivities));
   log(`${label}: the same ${replay.steps.length} calls replayed on bare workflows at the bots' moments in ${fmt(replay.wallMs / 1000)} s; mean ${summarise(replay.steps).meanMs} ms bare`);
-  return { run, cost, all, cpu, bare, replay };
+  return { run, cost, all, cpu, bare, replay, windows: { ours: oursWindows, bare: [bareWindow] } };
 }
 
 export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
@@ -212,6 +225,12 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
         byAction: Object.fromEntries(Object.entries(replayByAction).map(([a, v]) => [a, summarise(v)])),
       },
       cpuPerRoundTripMs: cpuPerTrip,
+      // For a profiled run (--profile): bench/run.ts compares the two sides thread by thread in these.
+      profileWindows: {
+        ours: rounds.flatMap((r) => r.windows.ours),
+        bare: rounds.flatMap((r) => r.windows.bare),
+        roundTrips: { ours: all.length, bare: steps.length },
+      },
       ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio, meanRoundTripByRound: perRound, meanRoundTripReplayed: replayRatio, cpuPerRoundTrip: cpuRatio, cpuPerRoundTripByRound: cpuPerRound },
     },
   };
