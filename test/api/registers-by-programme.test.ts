@@ -99,3 +99,19 @@ it.each(registers)('$path?programmeId= holds exactly the rows of a programme of 
   expect(others.length).toBe(all.length - expected.length);
   expect(others.some((r) => big.cases.has(r.caseId))).toBe(false);
 });
+
+it('gives a review assignment as its row: times as ISO strings, scores as their JSON, numbers as numbers', async () => {
+  const [one, two] = await sys.db.prisma.reviewAssignment.findMany({ where: { programmeId: big.programmeId }, orderBy: { id: 'asc' }, take: 2 });
+  // One submitted seat, with what a score leaves on the row; one still assigned, its optional fields null.
+  await sys.db.prisma.reviewAssignment.update({
+    where: { id: one!.id },
+    data: { status: 'submitted', scores: { innovation: 8, team: 7 }, total: 7.5, comment: '方案可行', recommendation: 'fund', submittedAt: new Date('2026-03-04T05:06:07.089Z'), rev: 3 },
+  });
+  for (const seat of [one!, two!]) {
+    const stored = await sys.db.prisma.reviewAssignment.findUniqueOrThrow({ where: { id: seat.id } });
+    const res = await sys.call('GET', `/review-assignments?caseId=${seat.caseId}&limit=200`, { key: officer.key });
+    expect(res.status).toBe(200);
+    const listed = (res.body.items as Array<{ id: string }>).find((a) => a.id === seat.id);
+    expect(listed).toEqual(JSON.parse(JSON.stringify(stored)));
+  }
+});
