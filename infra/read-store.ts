@@ -194,6 +194,22 @@ export function isoTime(v: unknown): string | null {
   return (v instanceof Date ? v : new Date(String(v))).toISOString();
 }
 
+/** A WHERE clause built condition by condition, each with the values of its `?`s, in order. */
+export class Conditions {
+  readonly params: unknown[] = [];
+  private readonly sql: string[] = [];
+
+  add(sql: string, ...values: unknown[]): void {
+    this.sql.push(sql);
+    this.params.push(...values);
+  }
+
+  /** ` WHERE a AND b ...`, or nothing when no condition was added. */
+  get clause(): string {
+    return this.sql.length ? ` WHERE ${this.sql.join(' AND ')}` : '';
+  }
+}
+
 /** A Json column: SQLite's text parsed, PostgreSQL's value as it came. */
 export function readJson<T>(v: unknown): T | null {
   if (v === null || v === undefined) return null;

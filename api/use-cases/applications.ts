@@ -1,5 +1,5 @@
 import { inTransaction } from '../../infra/transaction';
-import { type JsonSql, type ReadStore, isoTime, readJson } from '../../infra/read-store';
+import { Conditions, type JsonSql, type ReadStore, isoTime, readJson } from '../../infra/read-store';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
@@ -315,12 +315,8 @@ async function rarestSlice(reads: ReadStore, term: string): Promise<string | nul
 
 export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<typeof listApplicationsQuery>) {
   const { reads } = deps;
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const when = (sql: string, ...values: unknown[]) => {
-    where.push(sql);
-    params.push(...values);
-  };
+  const where = new Conditions();
+  const when = where.add.bind(where);
   if (q.programmeId) when('a."programmeId" = ?', q.programmeId);
   if (q.stage) when('a."stage" = ?', q.stage);
   const applicantId = actor.role === 'applicant' ? actor.id : q.applicantId;
@@ -366,8 +362,8 @@ export async function listApplications(deps: AppDeps, actor: Actor, q: z.infer<t
   // Each row's JSON is written by the database (listedJson: present()'s shape); only the id and the
   // sort key come back as values, for the cursor.
   const rows = await reads.all<{ json: string; id: string } & StoredApplication>(
-    `SELECT ${listedJson(reads.json)} AS "json", a."id", ${sort} FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${sort} ${dir}, a."id" ${dir} LIMIT ?`,
-    [...fromParams, ...params, q.limit + 1],
+    `SELECT ${listedJson(reads.json)} AS "json", a."id", ${sort} FROM ${from}${where.clause} ORDER BY ${sort} ${dir}, a."id" ${dir} LIMIT ?`,
+    [...fromParams, ...where.params, q.limit + 1],
   );
   const page = rows.slice(0, q.limit);
   const nextCursor = rows.length > q.limit ? encodeCursor(q.sort, page[page.length - 1]!) : null;

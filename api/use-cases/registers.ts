@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
-import { isoTime, readJson } from '../../infra/read-store';
+import { Conditions, isoTime, readJson } from '../../infra/read-store';
 import type { AppDeps } from '../deps';
 import { isoDateTime, queryInt } from '../http/schemas';
 
@@ -125,12 +125,8 @@ interface StoredAssignment {
  */
 export async function listAssignments(deps: AppDeps, q: z.infer<typeof assignmentsQuery>) {
   const { reads } = deps;
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const when = (sql: string, ...values: unknown[]) => {
-    where.push(sql);
-    params.push(...values);
-  };
+  const where = new Conditions();
+  const when = where.add.bind(where);
   if (q.status) when('"status" = ?', q.status);
   if (q.reviewerId) when('"reviewerId" = ?', q.reviewerId);
   if (q.programmeId) when('"programmeId" = ?', q.programmeId);
@@ -140,8 +136,8 @@ export async function listAssignments(deps: AppDeps, q: z.infer<typeof assignmen
   if (q.cursor) when('"id" > ?', q.cursor);
   const rows = await reads.all<StoredAssignment>(
     `SELECT "id", "caseId", "programmeId", "round", "reviewerId", "status", "dueAt", "scores", "total", "comment", "recommendation", "conflictReason", "submittedAt", "rev"
-     FROM "ReviewAssignment"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "id" LIMIT ?`,
-    [...params, q.limit + 1],
+     FROM "ReviewAssignment"${where.clause} ORDER BY "id" LIMIT ?`,
+    [...where.params, q.limit + 1],
   );
   return paged(
     rows.map((r) => ({
