@@ -65,7 +65,11 @@ export async function snapshotTables(prisma: PrismaClient): Promise<Record<strin
   const out: Record<string, string> = {};
   for (const { name } of tables) {
     if (name === 'IdempotencyRecord') continue;
-    const rows = await prisma.$queryRawUnsafe<unknown[]>(`SELECT * FROM "${name}" ORDER BY rowid`);
+    // In the order of the primary key (a table WITHOUT ROWID, as the search slices since migration
+    // 0012, has no rowid), or of the rowid for a table without one.
+    const pk = await prisma.$queryRawUnsafe<Array<{ name: string }>>('SELECT "name" FROM pragma_table_info(?) WHERE "pk" > 0 ORDER BY "pk"', name);
+    const key = pk.length > 0 ? pk.map((c) => `"${c.name}"`).join(', ') : 'rowid';
+    const rows = await prisma.$queryRawUnsafe<unknown[]>(`SELECT * FROM "${name}" ORDER BY ${key}`);
     const hash = createHash('sha256').update(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).digest('hex');
     out[name] = `${rows.length} rows ${hash.slice(0, 16)}`;
   }

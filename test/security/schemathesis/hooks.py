@@ -34,7 +34,11 @@ def _snapshot():
                 continue
             h = hashlib.sha256()
             n = 0
-            for row in con.execute(f'SELECT * FROM "{t}" ORDER BY rowid'):
+            # In the order of the primary key (a table WITHOUT ROWID, as the search slices since
+            # migration 0012, has no rowid), or of the rowid for a table without one.
+            pk = [r[0] for r in con.execute('SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk', (t,))]
+            key = ", ".join(f'"{c}"' for c in pk) if pk else "rowid"
+            for row in con.execute(f'SELECT * FROM "{t}" ORDER BY {key}'):
                 h.update(repr(row).encode("utf-8", "surrogatepass"))
                 n += 1
             out[t] = f"{n}:{h.hexdigest()[:16]}"
