@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Prisma } from '../../generated/prisma/client';
 import { Conditions, isoTime, readJson } from '../../infra/read-store';
 import type { AppDeps } from '../deps';
 import { isoDateTime, queryInt } from '../http/schemas';
@@ -18,18 +17,6 @@ const window = {
 const range = (before?: string, after?: string) =>
   before || after ? { ...(before ? { lt: new Date(before) } : {}), ...(after ? { gte: new Date(after) } : {}) } : undefined;
 
-/** The part of a register's filter every case-linked register shares: programme or case, due window, keyset. */
-function caseScoped(q: { programmeId?: string; caseId?: string; dueBefore?: string; dueAfter?: string; cursor?: string }) {
-  return {
-    // Each row carries its case's programme (migration 0003): no list of the programme's case ids,
-    // which SQLite cannot bind past 999 and which is slow to read at 100,000 cases.
-    programmeId: q.programmeId,
-    caseId: q.caseId,
-    dueAt: range(q.dueBefore, q.dueAfter),
-    ...(q.cursor ? { id: { gt: q.cursor } } : {}),
-  };
-}
-
 function paged<T extends { id: string | number }>(rows: T[], limit: number) {
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
@@ -37,12 +24,9 @@ function paged<T extends { id: string | number }>(rows: T[], limit: number) {
 
 export const objectionsQuery = z.strictObject({ programmeId: z.uuid().optional(), caseId: z.uuid().optional(), status: z.enum(['open', 'dismissed', 'upheld']).optional(), ...page });
 
-export async function listObjections(deps: AppDeps, q: z.infer<typeof objectionsQuery>) {
-  const { dueAt: _none, ...scope } = caseScoped(q);
-  const where: Prisma.ObjectionWhereInput = { status: q.status, ...scope };
-  const rows = await deps.prisma.objection.findMany({ where, orderBy: { id: 'asc' }, take: q.limit + 1 });
-  // The identity number is shown masked only; its hash stays internal.
-  return paged(rows.map(({ filerIdHash: _h, ...o }) => o), q.limit);
+export function listObjections(deps: AppDeps, q: z.infer<typeof objectionsQuery>) {
+  // The identity number is shown masked only; its hash stays internal (not selected).
+  return registerPage(deps, 'Objection', OBJECTION_COLUMNS, q);
 }
 
 export const milestonesQuery = z.strictObject({
@@ -53,13 +37,8 @@ export const milestonesQuery = z.strictObject({
   ...page,
 });
 
-export async function listMilestones(deps: AppDeps, q: z.infer<typeof milestonesQuery>) {
-  const rows = await deps.prisma.milestone.findMany({
-    where: { status: q.status, ...caseScoped(q) },
-    orderBy: { id: 'asc' },
-    take: q.limit + 1,
-  });
-  return paged(rows, q.limit);
+export function listMilestones(deps: AppDeps, q: z.infer<typeof milestonesQuery>) {
+  return registerPage(deps, 'Milestone', MILESTONE_COLUMNS, q);
 }
 
 export const disbursementsQuery = z.strictObject({
@@ -101,54 +80,53 @@ export const assignmentsQuery = z.strictObject({
   ...page,
 });
 
-interface StoredAssignment {
-  id: string;
-  caseId: string;
-  programmeId: string;
-  round: unknown;
-  reviewerId: string;
-  status: string;
-  dueAt: unknown;
-  scores: unknown;
-  total: unknown;
-  comment: string | null;
-  recommendation: string | null;
-  conflictReason: string | null;
-  submittedAt: unknown;
-  rev: unknown;
+/** Review assignments across cases, for officers chasing scores. */
+export function listAssignments(deps: AppDeps, q: z.infer<typeof assignmentsQuery>) {
+  return registerPage(deps, 'ReviewAssignment', ASSIGNMENT_COLUMNS, q, (where) => {
+    if (q.reviewerId) where.add('"reviewerId" = ?', q.reviewerId);
+  });
 }
 
+// ---- Pages of a register, plain SQL ---------------------------------------------------------------
+
+/** A column as the read store gives it, or with how to make it what Prisma gave (times as ISO). */
+type Column = string | readonly [name: string, convert: (v: unknown) => unknown];
+const time = (v: unknown) => isoTime(v);
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const json = (v: unknown) => readJson(v);
+
+// In the models' field order, so that a page's JSON is what the Prisma model queries gave.
+const ASSIGNMENT_COLUMNS: Column[] = ['id', 'caseId', 'programmeId', ['round', num], 'reviewerId', 'status', ['dueAt', time], ['scores', json], ['total', num], 'comment', 'recommendation', 'conflictReason', ['submittedAt', time], ['rev', num]];
+const OBJECTION_COLUMNS: Column[] = ['id', 'caseId', 'programmeId', 'noticeId', 'workflowId', 'filerName', 'filerIdMasked', 'contact', 'text', 'status', 'resolution', 'resolvedById', ['filedAt', time], ['resolvedAt', time], ['rev', num]];
+const MILESTONE_COLUMNS: Column[] = ['id', 'caseId', 'workflowId', 'programmeId', 'code', ['attempt', num], ['dueAt', time], 'status', ['score', num], 'reportSummary', ['reportedAt', time], ['rev', num]];
+
 /**
- * Review assignments across cases, for officers chasing scores: plain SQL through the read store.
- * As a Prisma model query a page of 150 cost 1.4-2.5 ms of CPU, as SQL 0.4 (the lifecycle bench's
- * officers poll it while panels review; bench/README.md, sixteenth session).
+ * A register's page in id order, by programme, case, status and due window: plain SQL through the
+ * read store. As a Prisma model query a page of 150 review assignments cost 1.4-2.5 ms of CPU, as
+ * SQL 0.4 (the lifecycle bench's officers poll that register while panels review; bench/README.md,
+ * sixteenth session).
  */
-export async function listAssignments(deps: AppDeps, q: z.infer<typeof assignmentsQuery>) {
-  const { reads } = deps;
+async function registerPage(
+  { reads }: AppDeps,
+  table: string,
+  columns: Column[],
+  q: { programmeId?: string; caseId?: string; status?: string; dueBefore?: string; dueAfter?: string; cursor?: string; limit: number },
+  more?: (where: Conditions) => void,
+) {
   const where = new Conditions();
-  const when = where.add.bind(where);
-  if (q.status) when('"status" = ?', q.status);
-  if (q.reviewerId) when('"reviewerId" = ?', q.reviewerId);
-  if (q.programmeId) when('"programmeId" = ?', q.programmeId);
-  if (q.caseId) when('"caseId" = ?', q.caseId);
-  if (q.dueBefore) when('"dueAt" < ?', reads.date(new Date(q.dueBefore)));
-  if (q.dueAfter) when('"dueAt" >= ?', reads.date(new Date(q.dueAfter)));
-  if (q.cursor) when('"id" > ?', q.cursor);
-  const rows = await reads.all<StoredAssignment>(
-    `SELECT "id", "caseId", "programmeId", "round", "reviewerId", "status", "dueAt", "scores", "total", "comment", "recommendation", "conflictReason", "submittedAt", "rev"
-     FROM "ReviewAssignment"${where.clause} ORDER BY "id" LIMIT ?`,
+  if (q.status) where.add('"status" = ?', q.status);
+  if (q.programmeId) where.add('"programmeId" = ?', q.programmeId);
+  if (q.caseId) where.add('"caseId" = ?', q.caseId);
+  if (q.dueBefore) where.add('"dueAt" < ?', reads.date(new Date(q.dueBefore)));
+  if (q.dueAfter) where.add('"dueAt" >= ?', reads.date(new Date(q.dueAfter)));
+  more?.(where);
+  if (q.cursor) where.add('"id" > ?', q.cursor);
+  const names = columns.map((c) => (typeof c === 'string' ? c : c[0]));
+  const rows = await reads.all<Record<string, unknown>>(
+    `SELECT ${names.map((n) => `"${n}"`).join(', ')} FROM "${table}"${where.clause} ORDER BY "id" LIMIT ?`,
     [...where.params, q.limit + 1],
   );
-  return paged(
-    rows.map((r) => ({
-      ...r,
-      round: Number(r.round),
-      dueAt: isoTime(r.dueAt),
-      scores: readJson<Record<string, number>>(r.scores),
-      total: r.total === null ? null : Number(r.total),
-      submittedAt: isoTime(r.submittedAt),
-      rev: Number(r.rev),
-    })),
-    q.limit,
-  );
+  const present = (row: Record<string, unknown>) =>
+    Object.fromEntries(columns.map((c) => (typeof c === 'string' ? [c, row[c] ?? null] : [c[0], c[1](row[c[0]])])));
+  return paged(rows.map(present) as Array<{ id: string }>, q.limit);
 }

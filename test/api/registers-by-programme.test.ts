@@ -100,18 +100,36 @@ it.each(registers)('$path?programmeId= holds exactly the rows of a programme of 
   expect(others.some((r) => big.cases.has(r.caseId))).toBe(false);
 });
 
-it('gives a review assignment as its row: times as ISO strings, scores as their JSON, numbers as numbers', async () => {
-  const [one, two] = await sys.db.prisma.reviewAssignment.findMany({ where: { programmeId: big.programmeId }, orderBy: { id: 'asc' }, take: 2 });
-  // One submitted seat, with what a score leaves on the row; one still assigned, its optional fields null.
-  await sys.db.prisma.reviewAssignment.update({
-    where: { id: one!.id },
-    data: { status: 'submitted', scores: { innovation: 8, team: 7 }, total: 7.5, comment: '方案可行', recommendation: 'fund', submittedAt: new Date('2026-03-04T05:06:07.089Z'), rev: 3 },
-  });
-  for (const seat of [one!, two!]) {
-    const stored = await sys.db.prisma.reviewAssignment.findUniqueOrThrow({ where: { id: seat.id } });
-    const res = await sys.call('GET', `/review-assignments?caseId=${seat.caseId}&limit=200`, { key: officer.key });
+// One row of each made as full as its register can show (a scored seat, a resolved objection, a
+// scored milestone), one left with its optional fields empty: each listed as stored.
+const fullRows = [
+  {
+    path: '/review-assignments',
+    model: () => sys.db.prisma.reviewAssignment,
+    fill: { status: 'submitted', scores: { innovation: 8, team: 7 }, total: 7.5, comment: '方案可行', recommendation: 'fund', submittedAt: new Date('2026-03-04T05:06:07.089Z'), rev: 3 },
+  },
+  {
+    path: '/objections',
+    model: () => sys.db.prisma.objection,
+    fill: { status: 'upheld', resolution: 'back_to_review', resolvedById: 'officer-1', resolvedAt: new Date('2026-03-04T05:06:07.089Z'), rev: 2 },
+  },
+  {
+    path: '/milestones',
+    model: () => sys.db.prisma.milestone,
+    fill: { status: 'scored', score: 82.5, reportSummary: '进展顺利', reportedAt: new Date('2026-03-04T05:06:07.089Z'), rev: 4 },
+  },
+] as const;
+
+it.each(fullRows)('$path gives a row as stored: times as ISO strings, JSON as JSON, numbers as numbers', async ({ path, model, fill }) => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const rows = model() as any;
+  const [one, two] = await rows.findMany({ where: { programmeId: big.programmeId }, orderBy: { id: 'asc' }, take: 2 });
+  await rows.update({ where: { id: one.id }, data: fill });
+  for (const row of [one, two]) {
+    const { filerIdHash: _hash, ...stored } = await rows.findUniqueOrThrow({ where: { id: row.id } });
+    const res = await sys.call('GET', `${path}?caseId=${row.caseId}&limit=200`, { key: officer.key });
     expect(res.status).toBe(200);
-    const listed = (res.body.items as Array<{ id: string }>).find((a) => a.id === seat.id);
+    const listed = (res.body.items as Array<{ id: string }>).find((a) => a.id === row.id);
     expect(listed).toEqual(JSON.parse(JSON.stringify(stored)));
   }
 });
