@@ -14,7 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createPrismaClient } from '../infra/db';
 import { type BenchContext, type ModuleResult } from './lib/context';
 import { Api, log } from './lib/http';
-import { type ClockWindow, type ProfileSummary, type WindowedThreads, lifecycleThreads, summariseProfile } from './lib/profile';
+import { type ProfileSummary, type WindowedThreads, lifecycleThreads, summariseProfile } from './lib/profile';
 import { renderMarkdown, writeReadme } from './report';
 import type { ServerInfo } from './server';
 import { api } from './modules/api';
@@ -151,16 +151,8 @@ async function main() {
       results.profile = { file: path.relative(root, main), ...summariseProfile(main, 15) };
       log(`CPU profile of the system under test's main thread: ${results.profile.file}`);
       for (const p of results.profile.byPlace.slice(0, 10)) log(`  ${String(p.share).padStart(5)}%  ${p.place}`);
-      const windows = results.modules.lifecycle?.data?.profileWindows as
-        | { ours: ClockWindow[]; bare: ClockWindow[]; roundTrips: { ours: number; bare: number } }
-        | undefined;
-      if (windows) {
-        results.profile.lifecycle = lifecycleThreads(
-          profiles.map((f) => path.join(profileDir, f)),
-          windows,
-          windows.roundTrips,
-        );
-      }
+      const windows = results.modules.lifecycle?.data?.profileWindows as Parameters<typeof lifecycleThreads>[1] | undefined;
+      if (windows) results.profile.lifecycle = lifecycleThreads(profiles.map((f) => path.join(profileDir, f)), windows);
     }
   }
 

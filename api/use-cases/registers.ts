@@ -91,14 +91,12 @@ export function listAssignments(deps: AppDeps, q: z.infer<typeof assignmentsQuer
 
 /** A column as the read store gives it, or with how to make it what Prisma gave (times as ISO). */
 type Column = string | readonly [name: string, convert: (v: unknown) => unknown];
-const time = (v: unknown) => isoTime(v);
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const json = (v: unknown) => readJson(v);
 
 // In the models' field order, so that a page's JSON is what the Prisma model queries gave.
-const ASSIGNMENT_COLUMNS: Column[] = ['id', 'caseId', 'programmeId', ['round', num], 'reviewerId', 'status', ['dueAt', time], ['scores', json], ['total', num], 'comment', 'recommendation', 'conflictReason', ['submittedAt', time], ['rev', num]];
-const OBJECTION_COLUMNS: Column[] = ['id', 'caseId', 'programmeId', 'noticeId', 'workflowId', 'filerName', 'filerIdMasked', 'contact', 'text', 'status', 'resolution', 'resolvedById', ['filedAt', time], ['resolvedAt', time], ['rev', num]];
-const MILESTONE_COLUMNS: Column[] = ['id', 'caseId', 'workflowId', 'programmeId', 'code', ['attempt', num], ['dueAt', time], 'status', ['score', num], 'reportSummary', ['reportedAt', time], ['rev', num]];
+const ASSIGNMENT_COLUMNS: Column[] = ['id', 'caseId', 'programmeId', ['round', num], 'reviewerId', 'status', ['dueAt', isoTime], ['scores', readJson], ['total', num], 'comment', 'recommendation', 'conflictReason', ['submittedAt', isoTime], ['rev', num]];
+const OBJECTION_COLUMNS: Column[] = ['id', 'caseId', 'programmeId', 'noticeId', 'workflowId', 'filerName', 'filerIdMasked', 'contact', 'text', 'status', 'resolution', 'resolvedById', ['filedAt', isoTime], ['resolvedAt', isoTime], ['rev', num]];
+const MILESTONE_COLUMNS: Column[] = ['id', 'caseId', 'workflowId', 'programmeId', 'code', ['attempt', num], ['dueAt', isoTime], 'status', ['score', num], 'reportSummary', ['reportedAt', isoTime], ['rev', num]];
 
 /**
  * A register's page in id order, by programme, case, status and due window: plain SQL through the

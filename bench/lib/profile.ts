@@ -67,13 +67,21 @@ interface TimedProfile {
   startTime: number;
 }
 
+type Sides<T> = { ours: T; bare: T };
+type Windowed = { busyMs: number; parts: Record<string, number> };
+
+const readProfile = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as TimedProfile;
+
+/** Whether a profile is a workflow thread's: it ran the workflow bundle. */
+const runsWorkflows = (p: TimedProfile) => p.nodes.some((n) => n.callFrame.url.includes('workflow-bundle-'));
+
 /**
- * A thread's sampled time inside the windows, by part. `partOf` names a sample's part from its
- * stack (the sampled frame first); samples of `(idle)` are left out. A sample counts whether its
- * thread was running or blocked in the sampled frame (a thread join, say): profile time, not CPU.
+ * A thread's sampled time inside each side's windows, by part, in one pass. `partOf` names a
+ * sample's part from its stack (the sampled frame first); samples of `(idle)` are left out. A
+ * sample counts whether its thread was running or blocked in the sampled frame (a thread join,
+ * say): profile time, not CPU.
  */
-export function inWindows(file: string, windows: ClockWindow[], partOf: (stack: Node['callFrame'][]) => string): { busyMs: number; parts: Record<string, number> } {
-  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as TimedProfile;
+function inWindows(p: TimedProfile, windows: Sides<ClockWindow[]>, partOf: (stack: Node['callFrame'][]) => string): Sides<Windowed> {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -86,20 +94,20 @@ export function inWindows(file: string, windows: ClockWindow[], partOf: (stack: 
     }
     return partOfNode.get(id)!;
   };
-  const parts: Record<string, number> = {};
-  let busyMs = 0;
+  const out: Sides<Windowed> = { ours: { busyMs: 0, parts: {} }, bare: { busyMs: 0, parts: {} } };
   let at = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
     at += p.timeDeltas[i] ?? 0;
-    if (!windows.some(([a, b]) => at >= a && at < b)) continue;
-    // A sample stands for the time until the next one.
-    const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const side = (['ours', 'bare'] as const).find((k) => windows[k].some(([a, b]) => at >= a && at < b));
+    if (!side) continue;
     const name = part(p.samples[i]!);
     if (name === null) continue;
-    busyMs += ms;
-    parts[name] = (parts[name] ?? 0) + ms;
+    // A sample stands for the time until the next one.
+    const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    out[side].busyMs += ms;
+    out[side].parts[name] = (out[side].parts[name] ?? 0) + ms;
   }
-  return { busyMs, parts };
+  return out;
 }
 
 /**
@@ -143,10 +151,16 @@ export interface ThreadSides {
  * thread is the one holding workflow bundle code that was busiest in that side's windows (the system's
  * worker and the baseline's each have their own).
  */
-export function lifecycleThreads(files: string[], windows: { ours: ClockWindow[]; bare: ClockWindow[] }, roundTrips: { ours: number; bare: number }): WindowedThreads | null {
+export function lifecycleThreads(files: string[], windows: Sides<ClockWindow[]> & { roundTrips: Sides<number> }): WindowedThreads | null {
+  const { roundTrips } = windows;
   const main = [...files].sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
-  const workflowFiles = files.filter((f) => f !== main && fs.readFileSync(f, 'utf8').includes('workflow-bundle-'));
-  if (!main || workflowFiles.length === 0) return null;
+  if (!main) return null;
+  const workflowThreads = files
+    .filter((f) => f !== main)
+    .map(readProfile)
+    .filter(runsWorkflows)
+    .map((p) => inWindows(p, windows, sandboxPart));
+  if (workflowThreads.length === 0) return null;
   const round = (ms: number, n: number) => Math.round((ms / Math.max(1, n)) * 100) / 100;
   const perTrip = (parts: Record<string, number>, n: number) =>
     Object.fromEntries(
@@ -155,16 +169,16 @@ export function lifecycleThreads(files: string[], windows: { ours: ClockWindow[]
         .slice(0, 15)
         .map(([k, v]) => [k, round(v, n)]),
     );
-  const busiest = (side: 'ours' | 'bare') =>
-    workflowFiles.map((f) => inWindows(f, windows[side], sandboxPart)).sort((a, b) => b.busyMs - a.busyMs)[0]!;
-  const sides = (ours: ReturnType<typeof inWindows>, bare: ReturnType<typeof inWindows>): ThreadSides => ({
+  const busiest = (side: keyof Sides<unknown>) => workflowThreads.map((t) => t[side]).sort((a, b) => b.busyMs - a.busyMs)[0]!;
+  const sides = (ours: Windowed, bare: Windowed): ThreadSides => ({
     busy: { ours: round(ours.busyMs, roundTrips.ours), bare: round(bare.busyMs, roundTrips.bare) },
     ours: perTrip(ours.parts, roundTrips.ours),
     bare: perTrip(bare.parts, roundTrips.bare),
   });
+  const mainThread = inWindows(readProfile(main), windows, placePart);
   return {
     roundTrips,
     workflowThread: sides(busiest('ours'), busiest('bare')),
-    mainThread: sides(inWindows(main, windows.ours, placePart), inWindows(main, windows.bare, placePart)),
+    mainThread: sides(mainThread.ours, mainThread.bare),
   };
 }

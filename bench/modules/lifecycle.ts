@@ -74,7 +74,7 @@ async function lifecycleRound(ctx: BenchContext, asked: number, label: string): 
     const id = `bare-${randomUUID()}`;
     const input = { updates, activities: Math.round(cost.activities), localActivities: Math.round(cost.localActivities) };
     for (let i = 0; i < updates; i++) {
-      const r = await (i === 0 ? ctx.bare.call(null, 'POST', `/bare/cases/${id}/first-step`, input) : ctx.bare.call(null, 'POST', `/bare/cases/${id}/step`));
+      const r = await ctx.bare.call(null, 'POST', `/bare/cases/${id}/${i === 0 ? 'first-step' : 'step'}`, i === 0 ? input : undefined);
       if (r.status >= 400) throw new Error(`bare step: ${r.status} ${JSON.stringify(r.body)}`);
       steps.push(r.ms);
     }
@@ -306,15 +306,10 @@ async function replayOnBare(ctx: BenchContext, trace: TracedAction[], activities
     schedule.map(async (t) => {
       await new Promise((r) => setTimeout(r, Math.max(0, t0 + t.atMs - Date.now())));
       const target = targetOf(t);
-      const url = `/bare/cases/${bareIds.get(target)}`;
-      let call: Promise<Awaited<ReturnType<typeof ctx.bare.call>>>;
-      if (t.action === 'submit' && !starts.has(target)) {
-        call = ctx.bare.call(null, 'POST', `${url}/first-step`, inputOf(perTarget.get(target)!));
-        starts.set(target, call);
-      } else {
-        await starts.get(target);
-        call = ctx.bare.call(null, 'POST', `${url}/step`);
-      }
+      const first = t.action === 'submit' && !starts.has(target);
+      if (!first) await starts.get(target);
+      const call = ctx.bare.call(null, 'POST', `/bare/cases/${bareIds.get(target)}/${first ? 'first-step' : 'step'}`, first ? inputOf(perTarget.get(target)!) : undefined);
+      if (first) starts.set(target, call);
       const r = await call;
       if (r.status >= 400) throw new Error(`bare step: ${r.status} ${JSON.stringify(r.body)}`);
       steps.push(r.ms);
