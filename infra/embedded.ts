@@ -89,6 +89,7 @@ export async function startEmbedded(config: Config, logger: Logger): Promise<Emb
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
     prisma,
+    reads,
     notify: { smtpUrl: cfg.SMTP_URL, from: cfg.SMTP_FROM },
     maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS,
   });

@@ -46,6 +46,8 @@ export interface JsonSql {
   object(fields: ReadonlyArray<readonly [string, string]>): string;
   /** A JSON value as its text, as it is selected. */
   text(expression: string): string;
+  /** Whether a Json column's array holds the string bound to this condition's one `?`. */
+  arrayHas(column: string): string;
 }
 
 const jsonKey = (k: string) => {
@@ -59,6 +61,7 @@ const SQLITE_JSON: JsonSql = {
   value: (column, fallback) => `json(COALESCE(${column}, '${fallback}'))`,
   object: (fields) => `json_object(${pairs(fields)})`,
   text: (expression) => expression,
+  arrayHas: (column) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE "value" = ?)`,
 };
 
 const POSTGRES_JSON: JsonSql = {
@@ -67,6 +70,8 @@ const POSTGRES_JSON: JsonSql = {
   value: (column, fallback) => `COALESCE(${column}, '${fallback}'::jsonb)`,
   object: (fields) => `json_build_object(${pairs(fields)})`,
   text: (expression) => `(${expression})::text`,
+  // jsonb's `?` operator, by its function's name: a `?` here would be taken for a placeholder.
+  arrayHas: (column) => `jsonb_exists(${column}, ?)`,
 };
 
 /** How long a slice of a scan may hold the event loop on SQLite, whose reads are synchronous. */

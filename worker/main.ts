@@ -3,6 +3,7 @@ import { Runtime, type WorkerOptions } from '@temporalio/worker';
 import { loadConfigOrExit } from '../infra/config';
 import { createPrismaClient } from '../infra/db';
 import { createLogger } from '../infra/logger';
+import { createReadStore } from '../infra/read-store';
 import { connectClient, connectWorker } from '../infra/temporal';
 import { createWorker, ensureDispatcher } from './worker';
 
@@ -18,12 +19,14 @@ export async function runWorkerProcess(opts: { interceptors?: WorkerOptions['int
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_BIND } } } });
   }
   const prisma = createPrismaClient(config.DATABASE_URL);
+  const reads = createReadStore(config.DATABASE_URL, prisma);
   const connection = await connectWorker(config);
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     prisma,
+    reads,
     notify: { smtpUrl: config.SMTP_URL, from: config.SMTP_FROM },
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundle: config.WORKFLOW_BUNDLE_PATH ? { codePath: config.WORKFLOW_BUNDLE_PATH } : undefined,
@@ -39,6 +42,7 @@ export async function runWorkerProcess(opts: { interceptors?: WorkerOptions['int
   await worker.run();
   await connection.close();
   await client.connection.close();
+  reads.close();
   await prisma.$disconnect();
   logger.info('worker stopped');
 }

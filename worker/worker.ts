@@ -4,12 +4,15 @@ import type { notificationDispatcherWorkflow } from '../workflows';
 import { createActivities } from '../activities';
 import type { NotifyConfig } from '../activities/notifications';
 import type { PrismaClient } from '../infra/db';
+import type { ReadStore } from '../infra/read-store';
 
 export interface WorkerDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   prisma: PrismaClient;
+  /** The process's read store, for the activities' reads; plain SQL through `prisma` when not given. */
+  reads?: ReadStore;
   notify?: NotifyConfig;
   /** A prebuilt workflow bundle (tests build one for all files); otherwise the source is bundled. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -23,7 +26,7 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    activities: createActivities({ prisma: deps.prisma, notify: deps.notify }),
+    activities: createActivities({ prisma: deps.prisma, reads: deps.reads, notify: deps.notify }),
     interceptors: deps.interceptors,
     maxCachedWorkflows: deps.maxCachedWorkflows,
     ...(deps.workflowBundle
