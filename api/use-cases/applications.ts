@@ -125,21 +125,61 @@ async function loadOwn(deps: AppDeps, actor: Actor, id: string): Promise<Applica
   return app;
 }
 
-async function snapshotOf(deps: AppDeps, app: ApplicationRow): Promise<ApplicationSnapshot> {
-  const lead = await deps.prisma.user.findUniqueOrThrow({ where: { id: app.applicantId }, select: { displayName: true } });
-  return {
-    title: app.title,
-    field: app.field,
-    requestedFen: Number(app.requestedFen),
-    summaryLength: app.summary.length,
-    unitName: app.unitName,
-    leadName: lead.displayName,
-    members: (app.members as string[] | null) ?? [],
+/** An application as a submission reads it, with its programme's call and rules and its lead's name. */
+interface SubmissionRow {
+  id: string;
+  programmeId: string;
+  applicantId: string;
+  stage: string;
+  workflowId: string | null;
+  title: string;
+  field: string;
+  requestedFen: unknown;
+  summary: string;
+  unitName: string;
+  members: unknown;
+  opensAt: unknown;
+  closesAt: unknown;
+  config: unknown;
+  configVersion: number;
+  leadName: string;
+}
+
+/**
+ * The caller's own application for a submission or a resubmission, with what the workflow is given:
+ * one plain-SQL statement through the read store, where Prisma model queries read the row, the
+ * programme and the lead one by one (bench/README.md, seventeenth session). Another's is not found.
+ */
+async function readSubmission(deps: AppDeps, actor: Actor, id: string) {
+  const [row] = await deps.reads.all<SubmissionRow>(
+    `SELECT a."id", a."programmeId", a."applicantId", a."stage", a."workflowId", a."title", a."field", a."requestedFen", a."summary", a."unitName", a."members",
+       p."opensAt", p."closesAt", p."config", p."configVersion", u."displayName" AS "leadName"
+     FROM "Application" a JOIN "Programme" p ON p."id" = a."programmeId" JOIN "User" u ON u."id" = a."applicantId"
+     WHERE a."id" = ?`,
+    [id],
+  );
+  if (!row || row.applicantId !== actor.id) throw problems.notFound('application');
+  const snapshot: ApplicationSnapshot = {
+    title: row.title,
+    field: row.field,
+    requestedFen: Number(row.requestedFen),
+    summaryLength: row.summary.length,
+    unitName: row.unitName,
+    leadName: row.leadName,
+    members: readJson<string[]>(row.members) ?? [],
   };
+  const programme: ApplicationWorkflowInput['programme'] = {
+    id: row.programmeId,
+    configVersion: row.configVersion,
+    opensAt: isoTime(row.opensAt)!,
+    closesAt: isoTime(row.closesAt)!,
+    config: readJson<ProgrammeConfig>(row.config)!,
+  };
+  return { row, snapshot, programme };
 }
 
 export async function createDraft(deps: AppDeps, actor: Actor, input: z.infer<typeof newDraftSchema>, requestId: string, keep?: KeepAnswer) {
-  const programme = await deps.prisma.programme.findUnique({ where: { id: input.programmeId } });
+  const [programme] = await deps.reads.all<{ kind: string }>('SELECT "kind" FROM "Programme" WHERE "id" = ?', [input.programmeId]);
   if (!programme || programme.kind !== 'talent_fund') throw problems.notFound('fund programme');
   const app = await inTransaction(deps.prisma, async (tx) => {
     const a = await tx.application.create({ data: { ...input, applicantId: actor.id } });
@@ -168,30 +208,18 @@ export async function updateDraft(deps: AppDeps, actor: Actor, id: string, patch
  * update-with-start, so the caller gets the new stage back. Repeating it cannot start a second case.
  */
 export async function submit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
-  const app = await loadOwn(deps, actor, id);
+  const { row: app, snapshot, programme } = await readSubmission(deps, actor, id);
   // A case past its draft goes to its workflow all the same: the retry of the submission that
   // started it (same update id) gets that submission's answer back; any other is refused there.
   if (app.stage !== 'draft' && !app.workflowId) throw problems.business('WrongStage', `The application is already ${app.stage}`);
-  const programme = await deps.prisma.programme.findUniqueOrThrow({ where: { id: app.programmeId } });
   // Checked here too, so that a refused submission starts no workflow; the workflow's validator
   // decides for a submission that races the deadline.
   const now = new Date();
-  if (app.stage === 'draft' && (now < programme.opensAt || now >= programme.closesAt)) {
-    const when = now < programme.opensAt ? `opens at ${programme.opensAt.toISOString()}` : `closed at ${programme.closesAt.toISOString()}`;
+  if (app.stage === 'draft' && (now < new Date(programme.opensAt) || now >= new Date(programme.closesAt))) {
+    const when = now < new Date(programme.opensAt) ? `opens at ${programme.opensAt}` : `closed at ${programme.closesAt}`;
     throw problems.business('CallNotOpen', `The call ${when}`);
   }
-  const input: ApplicationWorkflowInput = {
-    applicationId: app.id,
-    applicantId: app.applicantId,
-    programme: {
-      id: programme.id,
-      configVersion: programme.configVersion,
-      opensAt: programme.opensAt.toISOString(),
-      closesAt: programme.closesAt.toISOString(),
-      config: programme.config as unknown as ProgrammeConfig,
-    },
-    application: await snapshotOf(deps, app),
-  };
+  const input: ApplicationWorkflowInput = { applicationId: app.id, applicantId: app.applicantId, programme, application: snapshot };
   const start = new WithStartWorkflowOperation<typeof applicationWorkflow>('applicationWorkflow', {
     workflowId: app.id,
     taskQueue: deps.taskQueue,
@@ -203,9 +231,8 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, { requestI
 
 /** Resubmits an application returned for revision, with its content as edited since. */
 export async function resubmit(deps: AppDeps, actor: Actor, id: string, { requestId, updateId }: RequestIds): Promise<ApplicationView> {
-  const app = await loadOwn(deps, actor, id);
+  const { row: app, snapshot: application } = await readSubmission(deps, actor, id);
   if (app.stage !== 'revision_requested') throw problems.business('WrongStage', 'No revision has been requested');
-  const application = await snapshotOf(deps, app);
   return deps.temporal.workflow.getHandle(id).executeUpdate(resubmitUpdate, { args: [{ actor, requestId, application }], updateId });
 }
 
