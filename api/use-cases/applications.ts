@@ -215,9 +215,9 @@ export async function submit(deps: AppDeps, actor: Actor, id: string, { requestI
   // Checked here too, so that a refused submission starts no workflow; the workflow's validator
   // decides for a submission that races the deadline.
   const now = new Date();
-  if (app.stage === 'draft' && (now < new Date(programme.opensAt) || now >= new Date(programme.closesAt))) {
-    const when = now < new Date(programme.opensAt) ? `opens at ${programme.opensAt}` : `closed at ${programme.closesAt}`;
-    throw problems.business('CallNotOpen', `The call ${when}`);
+  const notYet = now < new Date(programme.opensAt);
+  if (app.stage === 'draft' && (notYet || now >= new Date(programme.closesAt))) {
+    throw problems.business('CallNotOpen', `The call ${notYet ? `opens at ${programme.opensAt}` : `closed at ${programme.closesAt}`}`);
   }
   const input: ApplicationWorkflowInput = { applicationId: app.id, applicantId: app.applicantId, programme, application: snapshot };
   const start = new WithStartWorkflowOperation<typeof applicationWorkflow>('applicationWorkflow', {

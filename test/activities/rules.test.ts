@@ -6,18 +6,15 @@ import type { ApplicationSnapshot } from '../../shared';
 import { type TestDatabase, freshDatabase } from '../helpers/db';
 
 let db: TestDatabase;
-let stores: Array<[string, ReadStore]>;
+let stores: ReadStore[];
 beforeAll(() => {
   db = freshDatabase();
   // The store the process uses for this database (its own connection on SQLite), and plain SQL
   // through Prisma, which activities fall back to: each dialect's SQL on either database.
-  stores = [
-    ['the process read store', createReadStore(db.url, db.prisma)],
-    ['plain SQL through Prisma', new PrismaReadStore(db.prisma)],
-  ];
+  stores = [createReadStore(db.url, db.prisma), new PrismaReadStore(db.prisma)];
 });
 afterAll(async () => {
-  for (const [, s] of stores) s.close();
+  for (const s of stores) s.close();
   await db.close();
 });
 
@@ -48,7 +45,7 @@ describe('drawReviewers', () => {
     await user('reviewer', [field], true);
     await user('officer', [field]);
 
-    for (const [, reads] of stores) {
+    for (const reads of stores) {
       const { drawReviewers } = createActivities({ prisma: db.prisma, reads });
       const draw = (count: number, seed: string): Promise<string[]> => env().run(drawReviewers, { caseId: 'c', field, count, exclude: [excluded], seed });
       expect(await draw(10, 'seed-1')).toEqual(ranked('seed-1', eligible));
@@ -74,7 +71,7 @@ describe('checkEligibility', () => {
     await record(`old:member:${member}`, 'member', member, null);
     await record(`old:unit:${unit}`, 'unit', unit, null);
 
-    for (const [, reads] of stores) {
+    for (const reads of stores) {
       const { checkEligibility } = createActivities({ prisma: db.prisma, reads });
       const check = (who: string, a: ApplicationSnapshot): Promise<{ passed: boolean; failures: string[] }> => env().run(checkEligibility, { applicantId: who, application: a, rules });
 
