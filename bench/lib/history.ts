@@ -17,13 +17,31 @@ export interface HistoryCost {
   localActivities: number;
 }
 
+export interface RecordedHistory {
+  workflowId: string;
+  history: temporal.api.history.v1.IHistory;
+}
+
 /** The histories of a workflow and of its children, recursively. */
-export async function historyCost(client: Client, workflowId: string): Promise<HistoryCost> {
-  const cost: HistoryCost = { workflows: 0, events: 0, bytes: 0, updates: 0, activities: 0, localActivities: 0 };
+export async function historiesOf(client: Client, workflowId: string): Promise<RecordedHistory[]> {
+  const found: RecordedHistory[] = [];
   const queue = [workflowId];
   while (queue.length) {
     const id = queue.shift()!;
     const history = await client.workflow.getHandle(id).fetchHistory();
+    found.push({ workflowId: id, history });
+    for (const e of history.events ?? []) {
+      const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
+      if (child) queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** A workflow's cost with its children's. */
+export async function historyCost(client: Client, workflowId: string): Promise<HistoryCost> {
+  const cost: HistoryCost = { workflows: 0, events: 0, bytes: 0, updates: 0, activities: 0, localActivities: 0 };
+  for (const { history } of await historiesOf(client, workflowId)) {
     cost.workflows++;
     cost.bytes += temporal.api.history.v1.History.encode(history).finish().length;
     for (const e of history.events ?? []) {
@@ -31,8 +49,6 @@ export async function historyCost(client: Client, workflowId: string): Promise<H
       if (e.activityTaskScheduledEventAttributes) cost.activities++;
       if (e.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) cost.localActivities++;
       if (e.workflowExecutionUpdateAcceptedEventAttributes) cost.updates++;
-      const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
-      if (child) queue.push(child);
     }
   }
   return cost;

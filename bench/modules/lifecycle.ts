@@ -2,11 +2,12 @@
 // against a bare workflow making as many update and activity round trips with empty bodies.
 import { randomUUID } from 'node:crypto';
 import { type FundRun, type TracedAction, runFundCases } from '../lib/fund-bots';
-import { meanHistoryCost } from '../lib/history';
+import { historiesOf, meanHistoryCost } from '../lib/history';
 import { log } from '../lib/http';
 import { type BenchContext, type ModuleResult, fmt, ms } from '../lib/context';
 import { type CpuParts, cpuNow, cpuPer, cpuSpent, partsInOrder, sumParts } from '../lib/cpu';
 import { type ClockWindow, profileClockUs } from '../lib/profile';
+import { type ReplayCost, replayCost } from '../lib/replay-cost';
 import { pool, ratio, summarise } from '../lib/stats';
 
 /**
@@ -25,7 +26,7 @@ interface LifecycleRound {
   /** Our round trips, all actions together, in the order of `run.latencies`. */
   all: number[];
   cpu: CpuParts | null;
-  bare: { steps: number[]; wallMs: number; cpu: CpuParts | null };
+  bare: { steps: number[]; wallMs: number; cpu: CpuParts | null; workflowIds: string[] };
   replay: Awaited<ReturnType<typeof replayOnBare>>;
   /** When the bots worked (less the wait for the call to close) and when the closed-loop baseline ran, on the profiles' clock. */
   windows: { ours: ClockWindow[]; bare: ClockWindow[] };
@@ -66,12 +67,14 @@ async function lifecycleRound(ctx: BenchContext, asked: number, label: string): 
   // the same server.
   const updates = Math.round(run.actionsPerCase);
   const steps: number[] = [];
+  const workflowIds: string[] = [];
   const bareCpuAtStart = cpuNow(ctx.info.pid);
   const bareFrom = profileClockUs();
   const t0 = Date.now();
   await pool(Array.from({ length: n }), n, async () => {
     // The first step starts the bare workflow (update-with-start), as a case's submit starts its own.
     const id = `bare-${randomUUID()}`;
+    workflowIds.push(id);
     const input = { updates, activities: Math.round(cost.activities), localActivities: Math.round(cost.localActivities) };
     for (let i = 0; i < updates; i++) {
       const r = await ctx.bare.call(null, 'POST', `/bare/cases/${id}/${i === 0 ? 'first-step' : 'step'}`, i === 0 ? input : undefined);
@@ -79,7 +82,7 @@ async function lifecycleRound(ctx: BenchContext, asked: number, label: string): 
       steps.push(r.ms);
     }
   });
-  const bare = { steps, wallMs: Date.now() - t0, cpu: cpuSpent(bareCpuAtStart, cpuNow(ctx.info.pid)) };
+  const bare = { steps, wallMs: Date.now() - t0, cpu: cpuSpent(bareCpuAtStart, cpuNow(ctx.info.pid)), workflowIds };
   const bareWindow: ClockWindow = [bareFrom, profileClockUs()];
   log(`${label}: baseline ${n} bare cases in ${fmt(bare.wallMs / 1000)} s; mean round trip ${summarise(all).meanMs} ms vs ${summarise(steps).meanMs} ms bare`);
 
@@ -146,6 +149,16 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
     return c ? ratio(c.ours.total, c.bare.total) : null;
   });
   log(`lifecycle: mean round trip ${ours.meanMs} ms vs ${bare.meanMs} ms bare, ${busyRatio}x${roundsNote}${cpuPerTrip ? `; CPU per round trip ${cpuPerTrip.ours.total} ms vs ${cpuPerTrip.bare.total} ms bare (${cpuRatio}x)` : ''}`);
+  // The workflow side alone, without the machine's queues: the last round's first cases and as many
+  // of its closed-loop bare workflows, their recorded histories replayed (bench/lib/replay-cost.ts).
+  const last = rounds[rounds.length - 1]!;
+  const sample = ctx.quick ? 3 : 12;
+  const passes = ctx.quick ? 3 : 10;
+  const recorded = async (ids: string[]) => (await Promise.all(ids.slice(0, sample).map((id) => historiesOf(ctx.temporal, id)))).flat();
+  const replayOurs = await replayCost(require.resolve('../../workflows'), await recorded(last.run.caseIds), passes);
+  const replayBare = await replayCost(require.resolve('../bare/workflow'), await recorded(last.bare.workflowIds), passes);
+  const replayCpuRatio = ratio(replayOurs.cpuMsPerUpdate, replayBare.cpuMsPerUpdate);
+  log(`lifecycle: replayed, the workflow side costs ${replayOurs.cpuMsPerUpdate} ms of CPU an update vs ${replayBare.cpuMsPerUpdate} ms bare (${replayCpuRatio}x); ${replayOurs.promisesPerUpdate} vs ${replayBare.promisesPerUpdate} promises an update`);
   const late = rounds.reduce((k, r) => k + r.run.late, 0);
   const finalStages = addCounts(rounds.map((r) => r.run.finalStages));
   const refusals = addCounts(rounds.map((r) => r.run.refusals));
@@ -178,6 +191,12 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
             },
           ]
         : []),
+      {
+        measure: `Lifecycle, the workflow side alone: CPU per update replaying recorded histories in the bench's process (${replayOurs.workflows} workflows of ${sample} cases against ${replayBare.workflows} bare ones, ${passes} passes), and promises made in the sandbox per update`,
+        figure: `${fmt(replayOurs.cpuMsPerUpdate, 3)} ms, ${replayOurs.promisesPerUpdate} promises`,
+        baseline: `${fmt(replayBare.cpuMsPerUpdate, 3)} ms, ${replayBare.promisesPerUpdate} promises bare`,
+        ratio: `${replayCpuRatio}x`,
+      },
       { measure: 'Lifecycle: update round trip p50 / p95 / p99', figure: `${ms(ours.p50Ms)} / ${ms(ours.p95Ms)} / ${ms(ours.p99Ms)}`, baseline: `${ms(bare.p50Ms)} / ${ms(bare.p95Ms)} / ${ms(bare.p99Ms)} bare` },
       {
         measure: 'Lifecycle: mean update round trip, against the same calls replayed on bare workflows at the moments the bots sent them (one bare workflow for each of a case\'s: its own and its review round\'s)',
@@ -217,6 +236,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
       roundTrip: ours,
       byAction,
       baseline: { updatesPerCase: updates, activitiesPerCase: activities, localActivitiesPerCase: localActivities, wallMs: bareWallMs, casesPerSecond: bareCasesPerSecond, roundTrip: bare },
+      replayedHistories: { ours: replayOurs, bare: replayBare } satisfies Record<string, ReplayCost>,
       replay: {
         calls: replayed.n,
         wallMs: rounds.reduce((k, r) => k + r.replay.wallMs, 0),
@@ -231,7 +251,7 @@ export async function lifecycle(ctx: BenchContext): Promise<ModuleResult> {
         bare: rounds.flatMap((r) => r.windows.bare),
         roundTrips: { ours: all.length, bare: steps.length },
       },
-      ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio, meanRoundTripByRound: perRound, meanRoundTripReplayed: replayRatio, cpuPerRoundTrip: cpuRatio, cpuPerRoundTripByRound: cpuPerRound },
+      ratios: { throughput: ratio(bareCasesPerSecond, casesPerSecond), meanRoundTrip: busyRatio, meanRoundTripByRound: perRound, meanRoundTripReplayed: replayRatio, workflowSideReplayed: replayCpuRatio, cpuPerRoundTrip: cpuRatio, cpuPerRoundTripByRound: cpuPerRound },
     },
   };
 }
