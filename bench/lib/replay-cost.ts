@@ -2,8 +2,9 @@
 // recorded histories replayed in this process by the SDK's replayer, which runs the same workflow
 // code in the same sandbox (its promise hook and stack traces too) through Core's same state
 // machines, with no server, database or HTTP around it. The lifecycle's round trips wait in the
-// queues of a saturated machine and move ±0.3x between runs; a replay's CPU per update does not,
-// so a change to workflow code shows here first.
+// queues of a saturated machine and move ±0.3x between runs; a replay's CPU per update waits for
+// nothing (though the machine's other load still moves it), and its count of the sandbox's
+// promises is exact for the same code and histories: a change to workflow code shows here first.
 import v8 from 'node:v8';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { RecordedHistory } from './history';
