@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   applyForRenewalUpdate,
@@ -15,6 +17,12 @@ import { StationDriver } from '../helpers/station-driver';
 import type { TestDatabase } from '../helpers/db';
 
 export const HISTORIES_DIR = `${__dirname}/../histories`;
+
+/** A recorded history file as the replayer takes it (recorded with the message's toJSON, so fromObject is its inverse). */
+export function readRecordedHistory(file: string): { workflowId: string; history: temporal.api.history.v1.IHistory } {
+  const recorded = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return { workflowId: recorded.workflowId, history: temporal.api.history.v1.History.fromObject(recorded.history) };
+}
 
 /** A scenario returns the workflow id of its case, and the earlier runs' ids when it continued as new. */
 type Scenario = (env: TestWorkflowEnvironment, taskQueue: string, db: TestDatabase) => Promise<string | { workflowId: string; runIds: string[] }>;

@@ -3,10 +3,9 @@
 // See record-histories.record.ts.
 import fs from 'node:fs';
 import path from 'node:path';
-import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/temporal';
-import { HISTORIES_DIR, scenarios } from './history-scenarios';
+import { HISTORIES_DIR, readRecordedHistory, scenarios } from './history-scenarios';
 
 const files = fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
 
@@ -18,8 +17,6 @@ it('has recorded histories for every scenario, and for every workflow type', () 
 });
 
 it.each(files)('replays %s', async (file) => {
-  const recorded = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
-  // Recorded with the message's toJSON, so fromObject is its inverse.
-  const history = temporal.api.history.v1.History.fromObject(recorded.history);
-  await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, recorded.workflowId);
+  const { workflowId, history } = readRecordedHistory(path.join(HISTORIES_DIR, file));
+  await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId);
 });

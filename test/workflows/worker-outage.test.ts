@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { DAY_MS, type MilestoneCheckInput, type ReviewRoundInput, milestoneCheckViewQuery, reviewRoundViewQuery } from '../../shared';
 import type { milestoneCheckWorkflow, reviewRoundWorkflow } from '../../workflows';
@@ -15,6 +14,7 @@ import { type TestDatabase, freshDatabase } from '../helpers/db';
 import { DAY } from '../helpers/fixtures';
 import { type SeededProgramme, seedApplication, seedProgramme, seedReviewers } from '../helpers/seed';
 import { NativeConnection, devServerAddress, startWorker, uniqueTaskQueue, workflowBundle } from '../helpers/temporal';
+import { readRecordedHistory } from './history-scenarios';
 
 jest.setTimeout(120_000);
 
@@ -153,8 +153,7 @@ it('milestone check: sends no "due in N days" reminder once the report is alread
 it.each(fs.readdirSync(OUTAGE_HISTORIES).filter((f) => f.endsWith('.json')))(
   'replays the recorded run %s: its patch stays while running workflows may have taken it',
   async (file) => {
-    const recorded = JSON.parse(fs.readFileSync(path.join(OUTAGE_HISTORIES, file), 'utf8'));
-    const history = temporal.api.history.v1.History.fromObject(recorded.history);
-    await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, recorded.workflowId);
+    const { workflowId, history } = readRecordedHistory(path.join(OUTAGE_HISTORIES, file));
+    await Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId);
   },
 );
