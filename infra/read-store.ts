@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { PrismaClient } from './db';
 import { SqlStatements, dialectOf, sqlDate } from './sql';
@@ -20,9 +22,11 @@ export interface ReadStore {
   readonly dialect: 'sqlite' | 'postgresql';
   all<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): Promise<T[]>;
   /**
-   * A long read's rows a slice at a time, the event loop released between slices, so that one
-   * report over 100,000 cases does not hold every other request for seconds. A slice's rows are
-   * handled before the next is read; breaking off ends the read.
+   * A long read (a sort, a window or an aggregate over a programme's every case), its rows a slice
+   * at a time with the event loop released between slices, so that one report over 100,000 cases
+   * does not hold every other request. On SQLite the database works on a thread of its own and
+   * reads at most one slice ahead of the one being handled; on PostgreSQL the event loop goes on
+   * while the database works. Breaking off ends the read.
    */
   scan<T = Record<string, unknown>>(sql: string, params: readonly unknown[]): AsyncIterable<T[]>;
   /** A date as a parameter compared with the database's DateTime columns. */
@@ -74,10 +78,8 @@ const POSTGRES_JSON: JsonSql = {
   arrayHas: (column) => `jsonb_exists(${column}, ?)`,
 };
 
-/** How long a slice of a scan may hold the event loop on SQLite, whose reads are synchronous. */
-const SCAN_SLICE_MS = 10;
-/** Rows between looks at the clock in a scan. */
-const SCAN_CLOCK_EVERY = 64;
+/** Rows a slice of a scan on SQLite: each is copied from the scan's thread, a millisecond or two of the event loop. */
+const SCAN_SLICE_ROWS_SQLITE = 2_000;
 /** Rows a slice of a scan on PostgreSQL, whose rows come all at once. */
 const SCAN_SLICE_ROWS = 5_000;
 
@@ -93,6 +95,7 @@ class SqliteReadStore implements ReadStore {
   readonly json = SQLITE_JSON;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private scans: SqliteScanThread | null = null;
 
   constructor(
     private readonly file: string,
@@ -110,35 +113,10 @@ class SqliteReadStore implements ReadStore {
     return statement.all(...params) as T[];
   }
 
-  /**
-   * On a connection of its own: a statement holds its connection's read transaction until it ends,
-   * so on the shared connection every other read meanwhile would see the database as it was when
-   * the scan began. The scan itself reads one snapshot over all its slices (WAL: writers go on
-   * beside it). Opening a connection costs well under a millisecond.
-   */
-  async *scan<T>(sql: string, params: readonly unknown[]): AsyncIterable<T[]> {
-    const db = queryOnlyConnection(this.file, this.timeoutMs);
-    const rows = db.prepare(sql).iterate(...params) as IterableIterator<T>;
-    try {
-      // A scan's first row can take a while (a sort, a window): each scan's first slice gets a turn
-      // of the event loop to itself, not one shared with whatever started it.
-      await nextTurn();
-      let slice: T[] = [];
-      let until = performance.now() + SCAN_SLICE_MS;
-      for (const row of rows) {
-        slice.push(row);
-        if (slice.length % SCAN_CLOCK_EVERY === 0 && performance.now() >= until) {
-          yield slice;
-          slice = [];
-          await nextTurn();
-          until = performance.now() + SCAN_SLICE_MS;
-        }
-      }
-      if (slice.length > 0) yield slice;
-    } finally {
-      rows.return?.();
-      db.close();
-    }
+  /** On the scan thread (below), started with the first scan. */
+  scan<T>(sql: string, params: readonly unknown[]): AsyncIterable<T[]> {
+    this.scans ??= new SqliteScanThread(this.file, this.timeoutMs);
+    return this.scans.scan<T>(sql, params);
   }
 
   date(d: Date): unknown {
@@ -147,6 +125,89 @@ class SqliteReadStore implements ReadStore {
 
   close(): void {
     this.db.close();
+    this.scans?.close();
+    this.scans = null;
+  }
+}
+
+type ScanReply = { id: number; rows?: unknown[]; done?: boolean; error?: { message: string; code?: string } };
+
+/**
+ * The read store's long reads on SQLite, run on a thread of their own (sqlite-scan-thread.js):
+ * better-sqlite3 is synchronous, and on the API's thread a report's first rows (the waiting list's
+ * sort, the stays' window) held the event loop for as long as SQLite took to them, ~50-130 ms at
+ * 100,000 cases and over a second on a loaded machine (bench/README.md). The thread reads a slice
+ * only when it is asked for one; the next is asked for as soon as one arrives, so that SQLite reads
+ * it while this thread handles the last. Unreferenced: it does not keep a process alive.
+ */
+class SqliteScanThread {
+  private worker: Worker | null = null;
+  private lastId = 0;
+  private readonly waiting = new Map<number, { resolve: (r: ScanReply) => void; reject: (e: Error) => void }>();
+
+  constructor(
+    private readonly file: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(path.join(__dirname, 'sqlite-scan-thread.js'), {
+      workerData: { file: this.file, timeoutMs: this.timeoutMs, sliceRows: SCAN_SLICE_ROWS_SQLITE },
+    });
+    worker.unref();
+    worker.on('message', (reply: ScanReply) => {
+      const waiter = this.waiting.get(reply.id);
+      if (!waiter) return; // a slice asked for before its reader stopped
+      this.waiting.delete(reply.id);
+      if (reply.error) waiter.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+      else waiter.resolve(reply);
+    });
+    // A thread that dies fails the reads in flight; the next read starts another.
+    const lost = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      for (const waiter of this.waiting.values()) waiter.reject(err);
+      this.waiting.clear();
+    };
+    worker.on('error', lost);
+    worker.on('exit', (code) => lost(new Error(`the SQLite scan thread stopped (exit code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private ask(id: number, message: Record<string, unknown>): Promise<ScanReply> {
+    const worker = this.thread();
+    const reply = new Promise<ScanReply>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    worker.postMessage({ id, ...message });
+    return reply;
+  }
+
+  async *scan<T>(sql: string, params: readonly unknown[]): AsyncIterable<T[]> {
+    const id = ++this.lastId;
+    let next: Promise<ScanReply> | null = this.ask(id, { type: 'start', sql, params: [...params] });
+    try {
+      while (next) {
+        const slice: ScanReply = await next;
+        next = slice.done ? null : this.ask(id, { type: 'more' });
+        if (slice.rows!.length > 0) yield slice.rows as T[];
+      }
+    } finally {
+      if (next) {
+        // Broken off: the thread ends the scan, and the slice still coming is dropped.
+        this.waiting.delete(id);
+        next.catch(() => undefined);
+        this.worker?.postMessage({ id, type: 'stop' });
+      }
+    }
+  }
+
+  close(): void {
+    const worker = this.worker;
+    this.worker = null;
+    for (const waiter of this.waiting.values()) waiter.reject(new Error('the read store was closed'));
+    this.waiting.clear();
+    void worker?.terminate();
   }
 }
 
@@ -180,6 +241,16 @@ export class PrismaReadStore implements ReadStore {
   }
 
   close(): void {}
+}
+
+/**
+ * Every row of a long read (ReadStore.scan), for an aggregate over a programme's every case: its few
+ * rows come once the database has read them all, which on SQLite would hold the event loop meanwhile.
+ */
+export async function readLong<T>(reads: ReadStore, sql: string, params: readonly unknown[]): Promise<T[]> {
+  const rows: T[] = [];
+  for await (const slice of reads.scan<T>(sql, params)) for (const row of slice) rows.push(row);
+  return rows;
 }
 
 /** A read store for the database `databaseUrl` names; `prisma` is that database's client. */

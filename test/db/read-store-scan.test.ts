@@ -1,7 +1,7 @@
 // A long read through the read store comes a slice at a time, in order and whole, and other reads go
-// on between its slices and see what was written meanwhile: on SQLite, whose reads hold the event
-// loop, the scan has a connection of its own (on a shared one, every read would see the database as
-// it was when the scan began, until it ended).
+// on between its slices and see what was written meanwhile: on SQLite, whose reads hold the thread
+// that makes them, the scan runs on a thread of its own, each on a connection of its own (on a
+// shared one, every read would see the database as it was when the scan began, until it ended).
 import { createReadStore, type ReadStore } from '../../infra/read-store';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 
@@ -60,4 +60,39 @@ it('ends the read when the reader breaks off, and reads again after', async () =
   const all: number[] = [];
   for await (const slice of reads.scan<{ i: number | bigint }>(COUNT_TO(10), [])) all.push(...slice.map((r) => Number(r.i)));
   expect(all).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+});
+
+// A sort over a million rows: nothing comes before SQLite has sorted them all, hundreds of
+// milliseconds on any machine, where a turn of the event loop takes microseconds.
+const SORTED = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) SELECT i FROM n ORDER BY (CAST(i AS BIGINT) * 7919) % 1000003 LIMIT 3`;
+
+it('keeps the event loop going while the database works towards a long read\'s first row', async () => {
+  const scan = reads.scan<{ i: number | bigint }>(SORTED, [])[Symbol.asyncIterator]();
+  let arrived = false;
+  const first = scan.next().then((r) => {
+    arrived = true;
+    return r;
+  });
+  // Three turns of the event loop, each after the scan began: on the event loop's own thread the
+  // sort would have held the loop through them and the first slice be here by the third.
+  let turns = 0;
+  for (let t = 0; t < 3; t++) {
+    await new Promise((r) => setImmediate(r));
+    if (!arrived) turns++;
+  }
+  expect(turns).toBe(3);
+  const slice = await first;
+  expect(slice.done).toBe(false);
+  expect((slice.value as Array<{ i: number | bigint }>).map((r) => Number(r.i))).toHaveLength(3);
+  await scan.return?.();
+});
+
+it('fails a read the database refuses, with its message, and reads again after', async () => {
+  const read = async () => {
+    for await (const slice of reads.scan(`SELECT "nope" FROM "NoSuchTable"`, [])) void slice;
+  };
+  await expect(read()).rejects.toMatchObject({ message: expect.stringMatching(/NoSuchTable/) });
+  const all: number[] = [];
+  for await (const slice of reads.scan<{ i: number | bigint }>(COUNT_TO(3), [])) all.push(...slice.map((r) => Number(r.i)));
+  expect(all).toEqual([1, 2, 3]);
 });
