@@ -52,8 +52,8 @@ export interface JsonSql {
   text(expression: string): string;
   /** Whether a Json column's array holds the string bound to this condition's one `?`. */
   arrayHas(column: string): string;
-  /** An aggregate: the group's values of `expression` as a JSON array. */
-  arrayOf(expression: string): string;
+  /** An aggregate: the group's values of `expression` as a JSON array, ascending. */
+  sortedArrayOf(expression: string): string;
 }
 
 const jsonKey = (k: string) => {
@@ -68,7 +68,7 @@ const SQLITE_JSON: JsonSql = {
   object: (fields) => `json_object(${pairs(fields)})`,
   text: (expression) => expression,
   arrayHas: (column) => `EXISTS (SELECT 1 FROM json_each(${column}) WHERE "value" = ?)`,
-  arrayOf: (expression) => `json_group_array(${expression})`,
+  sortedArrayOf: (expression) => `json_group_array(${expression} ORDER BY ${expression})`,
 };
 
 const POSTGRES_JSON: JsonSql = {
@@ -79,7 +79,7 @@ const POSTGRES_JSON: JsonSql = {
   text: (expression) => `(${expression})::text`,
   // jsonb's `?` operator, by its function's name: a `?` here would be taken for a placeholder.
   arrayHas: (column) => `jsonb_exists(${column}, ?)`,
-  arrayOf: (expression) => `json_agg(${expression})`,
+  sortedArrayOf: (expression) => `json_agg(${expression} ORDER BY ${expression})`,
 };
 
 /** Rows a slice of a scan on SQLite: each is copied from the scan's thread, a millisecond or two of the event loop. */
