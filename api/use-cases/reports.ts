@@ -159,7 +159,7 @@ function daysInStage(s: StageStays, now: number) {
  * objects in the process, seconds of the event loop that serves the API, on every change. Every
  * read over the programme's cases is a long read (ReadStore.scan): on SQLite, whose reads hold the
  * thread that makes them, they held the event loop for 1.5 s of a 1.7 s report when read at once,
- * ~100-130 ms in slices, and ~15-35 ms on the scan thread (bench/README.md, the nineteenth session).
+ * ~100-160 ms in slices, and ~20-35 ms on the scan thread (bench/README.md, the nineteenth session).
  */
 async function gatherReport({ prisma, reads }: ReportDeps, id: string) {
   const programme = await prisma.programme.findUnique({ where: { id } });
