@@ -126,8 +126,12 @@ export async function runWorkerKills(opts: WorkerKillOptions): Promise<{ report:
     done = true;
     finish();
     await supervisor.catch(() => undefined);
+    // What Temporal holds for the workflows still running, read before the system stops: a run
+    // that did not finish says whether a workflow was failing its tasks, waiting on an activity, or idle.
+    const held = await openWorkflows(sys).catch((e) => [`(could not read them: ${(e as Error).message})`]);
     await worker.kill('SIGTERM');
     await sys.stop();
+    (err as Error).message += `\nworkflows still running:\n${held.join('\n')}\nthe worker's warnings and errors, the last 30:\n${warnings(path.join(dir, 'worker.log'), 30).join('\n')}`;
     throw err;
   }
   done = true;
@@ -198,4 +202,48 @@ export async function replayEveryHistory(sys: TestSystem): Promise<{ replayed: n
     }
   }
   return { replayed, failures };
+}
+
+/**
+ * Each workflow still running on the run's task queue, one line each: its id and type, its history's
+ * length and last events, its failed workflow tasks (the last failure's message), and its pending
+ * workflow task and activities with their attempts.
+ */
+export async function openWorkflows(sys: TestSystem): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const wf of sys.client.workflow.list({ query: `TaskQueue = "${sys.taskQueue}" AND ExecutionStatus = "Running"` })) {
+    const handle = sys.client.workflow.getHandle(wf.workflowId, wf.runId);
+    const [described, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+    const events = history.events ?? [];
+    const failed = events.filter((e) => e.workflowTaskFailedEventAttributes);
+    const lastFailure = failed.at(-1)?.workflowTaskFailedEventAttributes;
+    const pendingTask = described.raw.pendingWorkflowTask;
+    const activities = (described.raw.pendingActivities ?? []).map(
+      (a) => `${a.activityType?.name} attempt ${a.attempt}${a.lastFailure?.message ? ` (${a.lastFailure.message.slice(0, 120)})` : ''}`,
+    );
+    const kinds = events.slice(-6).map((e) => `${e.eventId}:${eventName(e)}`);
+    lines.push(
+      `  ${wf.workflowId} ${wf.type}: ${events.length} events, last ${kinds.join(' ')}` +
+        (failed.length ? `; ${failed.length} failed workflow tasks, the last: ${lastFailure?.cause} ${lastFailure?.failure?.message?.slice(0, 200) ?? ''}` : '') +
+        (pendingTask ? `; workflow task pending, attempt ${pendingTask.attempt}` : '') +
+        (activities.length ? `; activities pending: ${activities.join(', ')}` : ''),
+    );
+  }
+  return lines;
+}
+
+function eventName(e: object): string {
+  const attrs = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]);
+  return attrs ? attrs.replace(/EventAttributes$/, '') : 'event';
+}
+
+/** The last `n` warnings and errors in a worker's log (pino's levels 40 and up; the SDK's WARN and ERROR lines). */
+function warnings(logFile: string, n: number): string[] {
+  if (!fs.existsSync(logFile)) return ['(no worker log)'];
+  return fs
+    .readFileSync(logFile, 'utf8')
+    .split('\n')
+    .filter((l) => /"level":(40|50|60)|\b(WARN|ERROR)\b|[Nn]ondeterminism/.test(l))
+    .slice(-n)
+    .map((l) => `  ${l.slice(0, 400)}`);
 }
