@@ -77,6 +77,9 @@ export class Api {
   }
 }
 
+/** An answer in a few characters: its status, and its problem's code if refused. */
+const answer = (res: { status: number; body?: { code?: string } }) => (res.status < 400 ? String(res.status) : `${res.status} ${res.body?.code ?? ''}`.trim());
+
 export const yuan = (fen: number) => `${(fen / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })} yuan`;
 
 export interface FundProgrammeOptions {
@@ -174,7 +177,8 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
   log(`Programme ${programme.code}: budget ${yuan(programme.budgetFen)}; the call closes in ${callOpenMs / 1000} s\n`);
 
   // The team leads have accounts already; they all apply as the call opens (it is short).
-  const cases: Array<{ id: string; key: string; p: Persona; done: Set<string>; tries: Map<string, { key: number; unknown: number }> }> = [];
+  // `review`: what the reviewer bots last saw of the case's panel, for a run that times out.
+  const cases: Array<{ id: string; key: string; p: Persona; done: Set<string>; tries: Map<string, { key: number; unknown: number }>; review?: string }> = [];
   const submitted = personas.map(async (p, i) => {
     const key = leads[i]!;
     const draft = await api.must(key, 'POST', '/applications', {
@@ -230,7 +234,7 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
       // Which cases are stuck, where, and what their bots last did: the first thing to ask of a run that timed out.
       const open = cases
         .filter((c) => !finalStages.has(stageOf.get(c.id)!))
-        .map((c) => `${c.p.title} (${c.id}): ${stageOf.get(c.id)}, steps done ${[...c.done].join(' ') || 'none'}`);
+        .map((c) => `${c.p.title} (${c.id}): ${stageOf.get(c.id)}, steps done ${[...c.done].join(' ') || 'none'}${c.review ? `; reviewers last: ${c.review}` : ''}`);
       throw new Error(`the programme did not finish within ${timeoutMs / 1000} s; still open: ${open.join('; ')}`);
     }
     if (Date.now() - lastReport > 5_000) {
@@ -314,6 +318,7 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
     timing('cases', t0);
     t0 = Date.now();
     // Reviewers: declare no conflict, then score (the persona decides how well), all at once.
+    const seen = new Map<string, string[]>();
     await Promise.all(
       (stages.has('expert_review') ? reviewers : []).map(async (key) => {
         const mine = await api.call(key, 'GET', '/reviews');
@@ -324,17 +329,21 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
             // The persona withdraws during review: its panel leaves it be, or a withdrawal that
             // could not get through at once (a worker restarting) would find the review over.
             if (c.p.withdrawsInReview) return;
-            if (a.status === 'assigned') await api.call(key, 'POST', `/applications/${c.id}/review/declaration`, { conflict: false });
+            const answers = [a.status];
+            if (a.status === 'assigned') answers.push(answer(await api.call(key, 'POST', `/applications/${c.id}/review/declaration`, { conflict: false })));
             const s = c.p.score;
-            await api.call(key, 'POST', `/applications/${c.id}/review/score`, {
+            const scored = await api.call(key, 'POST', `/applications/${c.id}/review/score`, {
               scores: { innovation: s, team: s, market: Math.max(0, s - 1), fit: s },
               comment: s >= 7 ? 'Credible team and market' : 'Weak industrialisation plan',
               recommendation: s >= 7 ? 'fund' : 'do_not_fund',
             });
+            answers.push(answer(scored));
+            seen.set(c.id, [...(seen.get(c.id) ?? []), answers.join(' ')]);
           }),
         );
       }),
     );
+    for (const c of cases) if (stageOf.get(c.id) === 'expert_review') c.review = seen.has(c.id) ? `${seen.get(c.id)!.length} open seats (${seen.get(c.id)!.join(', ')})` : 'no open seat';
     timing('reviewers', t0);
     t0 = Date.now();
     // The officer resolves objections; finance approves released tranches, two people each.
