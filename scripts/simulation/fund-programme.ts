@@ -338,12 +338,15 @@ export async function runFundProgramme(api: Api, adminKey: string, opts: FundPro
               recommendation: s >= 7 ? 'fund' : 'do_not_fund',
             });
             answers.push(answer(scored));
-            seen.set(c.id, [...(seen.get(c.id) ?? []), answers.join(' ')]);
+            seen.set(c.id, seen.get(c.id) ?? []).get(c.id)!.push(answers.join(' '));
           }),
         );
       }),
     );
-    for (const c of cases) if (stageOf.get(c.id) === 'expert_review') c.review = seen.has(c.id) ? `${seen.get(c.id)!.length} open seats (${seen.get(c.id)!.join(', ')})` : 'no open seat';
+    for (const c of cases) {
+      const seats = seen.get(c.id);
+      if (stageOf.get(c.id) === 'expert_review') c.review = seats ? `${seats.length} open seats (${seats.join(', ')})` : 'no open seat';
+    }
     timing('reviewers', t0);
     t0 = Date.now();
     // The officer resolves objections; finance approves released tranches, two people each.

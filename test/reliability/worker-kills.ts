@@ -10,6 +10,7 @@ import { reconcile } from '../../money/ledger';
 import { SystemProcess } from '../helpers/processes';
 import { type TestSystem, startSystem } from '../helpers/system';
 import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
 import { devServerAddress, workflowBundle } from '../helpers/temporal';
 
 export interface WorkerKillOptions {
@@ -221,10 +222,10 @@ export async function openWorkflows(sys: TestSystem): Promise<string[]> {
     const activities = (described.raw.pendingActivities ?? []).map(
       (a) => `${a.activityType?.name} attempt ${a.attempt}${a.lastFailure?.message ? ` (${a.lastFailure.message.slice(0, 120)})` : ''}`,
     );
-    const kinds = events.slice(-6).map((e) => `${e.eventId}:${eventName(e)}`);
+    const kinds = events.slice(-6).map((e) => `${e.eventId}:${enumName(temporal.api.enums.v1.EventType, e.eventType, 'EVENT_TYPE_')}`);
     lines.push(
       `  ${wf.workflowId} ${wf.type}: ${events.length} events, last ${kinds.join(' ')}` +
-        (failed.length ? `; ${failed.length} failed workflow tasks, the last: ${lastFailure?.cause} ${lastFailure?.failure?.message?.slice(0, 200) ?? ''}` : '') +
+        (failed.length ? `; ${failed.length} failed workflow tasks, the last: ${enumName(temporal.api.enums.v1.WorkflowTaskFailedCause, lastFailure?.cause, 'WORKFLOW_TASK_FAILED_CAUSE_')} ${lastFailure?.failure?.message?.slice(0, 200) ?? ''}` : '') +
         (pendingTask ? `; workflow task pending, attempt ${pendingTask.attempt}` : '') +
         (activities.length ? `; activities pending: ${activities.join(', ')}` : ''),
     );
@@ -232,9 +233,9 @@ export async function openWorkflows(sys: TestSystem): Promise<string[]> {
   return lines;
 }
 
-function eventName(e: object): string {
-  const attrs = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]);
-  return attrs ? attrs.replace(/EventAttributes$/, '') : 'event';
+/** A protobuf enum value by its name, without the enum's prefix (the history and describe give numbers). */
+function enumName(values: Record<number, string>, value: number | null | undefined, prefix: string): string {
+  return (values[value ?? 0] ?? String(value)).replace(prefix, '');
 }
 
 /** The last `n` warnings and errors in a worker's log (pino's levels 40 and up; the SDK's WARN and ERROR lines). */
